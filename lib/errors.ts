@@ -1,0 +1,86 @@
+/**
+ * The one error type that crosses the wire. Its JSON shape is go-micro's
+ * `{ id, code, detail, status }`, so Go services parse ours and we parse theirs.
+ */
+
+/** Status codes used across micro-nats, keyed by name. Tests assert on these. */
+export const Codes = {
+  BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  Timeout: 408,
+  Conflict: 409,
+  PayloadTooLarge: 413,
+  Internal: 500,
+  Unavailable: 503,
+} as const;
+
+export type Code = (typeof Codes)[keyof typeof Codes];
+
+const STATUS: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout',
+  409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+/** One failed validation of a DTO property, as class-validator reports it. */
+export interface FieldError { property: string; constraints: Record<string, string> }
+
+/** The JSON form of a {@link MicroError}. */
+export interface MicroErrorJSON { id: string; code: number; detail: string; status: string; errors?: FieldError[] }
+
+export class MicroError extends Error {
+  /** Who raised it: a service name or a component such as `micro.transport`. */
+  readonly id: string;
+  /** An HTTP-like status code, one of {@link Codes} for errors micro-nats raises. */
+  readonly code: number;
+  /** A human-readable explanation. */
+  readonly detail: string;
+  /** The standard text for `code` ("Not Found"). */
+  readonly status: string;
+  /** Field errors of a failed DTO validation (code 400). */
+  readonly errors?: FieldError[];
+
+  constructor(id: string, code: number, detail: string, errors?: FieldError[]) {
+    super(detail);
+    this.name = 'MicroError';
+    this.id = id;
+    this.code = code;
+    this.detail = detail;
+    this.status = STATUS[code] ?? 'Error';
+    if (errors) this.errors = errors;
+  }
+
+  toJSON(): MicroErrorJSON {
+    const json: MicroErrorJSON = { id: this.id, code: this.code, detail: this.detail, status: this.status };
+    if (this.errors) json.errors = this.errors;
+    return json;
+  }
+
+  /** Parses a `Micro-Error` header. A value that is not go-micro's JSON becomes a 500 carrying the text. */
+  static parse(text: string, id = 'micro.client'): MicroError {
+    try {
+      const j = JSON.parse(text) as Partial<MicroErrorJSON>;
+      if (j && typeof j === 'object' && typeof j.code === 'number') {
+        return new MicroError(String(j.id ?? id), j.code, String(j.detail ?? ''), Array.isArray(j.errors) ? j.errors : undefined);
+      }
+    } catch { /* not JSON: fall through */ }
+    return new MicroError(id, Codes.Internal, text);
+  }
+
+  /** Wraps anything thrown into a MicroError; a non-MicroError becomes 500 without its stack. */
+  static from(err: unknown, id = 'micro.server'): MicroError {
+    if (err instanceof MicroError) return err;
+    return new MicroError(id, Codes.Internal, 'internal server error');
+  }
+}
+
+export const badRequest = (id: string, detail: string, errors?: FieldError[]) => new MicroError(id, Codes.BadRequest, detail, errors);
+export const unauthorized = (id: string, detail: string) => new MicroError(id, Codes.Unauthorized, detail);
+export const forbidden = (id: string, detail: string) => new MicroError(id, Codes.Forbidden, detail);
+export const notFound = (id: string, detail: string) => new MicroError(id, Codes.NotFound, detail);
+export const timeout = (id: string, detail: string) => new MicroError(id, Codes.Timeout, detail);
+export const conflict = (id: string, detail: string) => new MicroError(id, Codes.Conflict, detail);
+export const payloadTooLarge = (id: string, detail: string) => new MicroError(id, Codes.PayloadTooLarge, detail);
+export const internal = (id: string, detail: string) => new MicroError(id, Codes.Internal, detail);
+export const unavailable = (id: string, detail: string) => new MicroError(id, Codes.Unavailable, detail);

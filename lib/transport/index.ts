@@ -1,0 +1,82 @@
+/**
+ * Transport: synchronous communication over pseudo-sockets (seed, "Transport").
+ * A listener accepts sockets; a client dials an address and gets a socket; both sides send and receive
+ * {@link Message}s. Errors are {@link MicroError}s: 400 bad address, 408 timeout, 413 too large,
+ * 503 unavailable (no listener, socket closed, NATS unreachable).
+ */
+
+/** One frame: headers and an opaque body. */
+export interface Message {
+  /** String headers (NATS headers on the wire). */
+  header: Record<string, string>;
+  /** The raw body; never re-encoded by the transport. */
+  body: Uint8Array;
+}
+
+/** Options of {@link Socket.recv}. */
+export interface RecvOptions {
+  /** Milliseconds to wait. Default: the transport's `timeout`. 0 waits for ever. */
+  timeout?: number;
+}
+
+/** A pseudo-connection between a client and a listener. */
+export interface Socket {
+  /** Sends one message. Rejects 413 over the server's max_payload, 503 once closed. */
+  send(m: Message): Promise<void>;
+  /** Next message in order. Rejects 408 on timeout, 503 when the peer closed or the address has no listener. */
+  recv(opts?: RecvOptions): Promise<Message>;
+  /** Closes this side and tells the peer. Idempotent. */
+  close(): Promise<void>;
+  /** This side's address (a reply subject or the listener subject). */
+  local(): string;
+  /** The peer's address. */
+  remote(): string;
+}
+
+/** Options of {@link Transport.listen}. */
+export interface ListenOptions {
+  /** Idle sockets are closed after this many ms. Default: the transport's `idleTimeout` (60 s). */
+  idleTimeout?: number;
+}
+
+/** Accepts pseudo-connections on one address. */
+export interface Listener {
+  /** The address clients dial (the node address in the registry). */
+  addr(): string;
+  /** Stops accepting, closes its sockets; `accept` then resolves. Idempotent. */
+  close(): Promise<void>;
+  /** Calls `fn` once per new socket; resolves when the listener closes (never spins on a dead connection). */
+  accept(fn: (s: Socket) => void | Promise<void>): Promise<void>;
+}
+
+/** Options of {@link Transport.dial}. */
+export interface DialOptions {
+  /** Default recv timeout for this socket in ms. Default: the transport's `timeout`. */
+  timeout?: number;
+}
+
+/** Options common to transports. */
+export interface TransportOptions {
+  /** Default send/recv timeout in ms. Default 10 000. */
+  timeout?: number;
+  /** Server-side idle socket reaping in ms. Default 60 000. */
+  idleTimeout?: number;
+}
+
+export interface Transport {
+  /** Updates options before first use. */
+  init(opts?: Partial<TransportOptions>): void;
+  /** The options in force. */
+  options(): TransportOptions;
+  /** Opens a socket to `addr`. Opens no connection per dial. Rejects 400 for an invalid address. */
+  dial(addr: string, opts?: DialOptions): Promise<Socket>;
+  /** Listens on `addr`; `''` or `':0'` picks a unique address. Rejects 400 for an invalid address, 503 when NATS is unreachable. */
+  listen(addr: string, opts?: ListenOptions): Promise<Listener>;
+  /** Releases what the transport holds (its share of the connection). */
+  close(): Promise<void>;
+  /** `'nats'` or `'memory'`. */
+  toString(): string;
+}
+
+export const DEFAULT_TIMEOUT = 10_000;
+export const DEFAULT_IDLE_TIMEOUT = 60_000;

@@ -1,0 +1,106 @@
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { unavailable } from '../errors';
+import { bodyOf, fromNatsHeaders, publish, toNatsHeaders } from '../nats/message';
+import { decodeEnvelope, encodeEnvelope } from './envelope';
+import type { Message, RecvOptions, Socket } from './index';
+import { MessageQueue } from './queue';
+
+export const CLOSE_HEADERS = { Connection: 'close' };
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The client side of a process: one wildcard reply subscription `<inbox>.*` shared by every dialled
+ * socket, each socket one reply subject under it. Dialling opens no subscription and no connection.
+ */
+export class ClientMux {
+  private readonly prefix = createInbox();
+  private readonly sockets = new Map<string, NatsClientSocket>();
+  private readonly sub: Subscription;
+  private seq = 0;
+
+  constructor(readonly nc: NatsConnection) {
+    this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (err, msg) => { if (!err) this.route(msg); } });
+    void nc.closed().then(() => this.failAll());
+  }
+
+  get alive(): boolean {
+    return !this.nc.isClosed();
+  }
+
+  open(remote: string, timeout: number, envelope: boolean): NatsClientSocket {
+    const local = `${this.prefix}.${++this.seq}`;
+    const s = new NatsClientSocket(this, local, remote, timeout, envelope);
+    this.sockets.set(local, s);
+    return s;
+  }
+
+  forget(local: string): void {
+    this.sockets.delete(local);
+  }
+
+  async close(): Promise<void> {
+    this.failAll();
+    if (!this.nc.isClosed()) this.sub.unsubscribe();
+  }
+
+  private route(msg: Msg): void {
+    const s = this.sockets.get(msg.subject);
+    if (!s) return;
+    const h = msg.headers;
+    const data = bodyOf(msg);
+    if (h && data.length === 0) {
+      if (h.code === 503) return s.fail(`no listener at ${s.remote()} (no responders)`);
+      if (h.get('Connection') === 'close') return s.fail(`socket closed by ${s.remote()}`);
+    }
+    if (!s.envelope) return s.deliver({ header: fromNatsHeaders(h), body: data });
+    try { s.deliver(decodeEnvelope(data)); } catch (err) { s.fail((err as Error).message); }
+  }
+
+  private failAll(): void {
+    for (const s of [...this.sockets.values()]) s.fail('NATS connection closed');
+  }
+}
+
+/** A dialled socket: sends to the listener with its own reply subject, receives on it. */
+export class NatsClientSocket implements Socket {
+  private readonly queue: MessageQueue;
+  private closed = false;
+
+  constructor(private readonly mux: ClientMux, private readonly localAddr: string, private readonly remoteAddr: string,
+              private readonly timeout: number, readonly envelope: boolean) {
+    this.queue = new MessageQueue(localAddr);
+  }
+
+  async send(m: Message): Promise<void> {
+    if (this.closed || this.queue.failed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
+    if (this.envelope) publish(this.mux.nc, this.remoteAddr, encodeEnvelope(m), undefined, this.localAddr);
+    else publish(this.mux.nc, this.remoteAddr, m.body, toNatsHeaders(m.header), this.localAddr);
+  }
+
+  recv(opts?: RecvOptions): Promise<Message> {
+    return this.queue.next(opts?.timeout ?? this.timeout);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.mux.forget(this.localAddr);
+    this.queue.fail(unavailable('micro.transport', `socket to ${this.remoteAddr} is closed`));
+    if (this.envelope || !this.mux.alive) return;
+    try { publish(this.mux.nc, this.remoteAddr, EMPTY, toNatsHeaders(CLOSE_HEADERS), this.localAddr); } catch { /* peer learns by idle reaping */ }
+  }
+
+  /** Delivered by the mux. */
+  deliver(m: Message): void {
+    this.queue.push(m);
+  }
+
+  /** The peer closed, or nothing listens at the address. */
+  fail(why: string): void {
+    this.mux.forget(this.localAddr);
+    this.queue.fail(unavailable('micro.transport', why));
+  }
+
+  local(): string { return this.localAddr; }
+  remote(): string { return this.remoteAddr; }
+}

@@ -1,0 +1,147 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { unavailable, type MicroError } from '../errors';
+import { bodyOf, fromNatsHeaders, publish, toNatsHeaders } from '../nats/message';
+import { decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
+import type { Listener, Message, RecvOptions, Socket } from './index';
+import { CLOSE_HEADERS } from './nats-client';
+import { MessageQueue } from './queue';
+
+const EMPTY = new Uint8Array(0);
+
+/** The listener's side of one pseudo-connection, keyed by the client's reply subject. */
+class NatsServerSocket implements Socket {
+  readonly queue: MessageQueue;
+  lastSeen = Date.now();
+  private closed = false;
+
+  constructor(private readonly listener: NatsListener, private readonly remoteAddr: string, readonly envelope: boolean) {
+    this.queue = new MessageQueue(`${listener.addr()} from ${remoteAddr}`);
+  }
+
+  async send(m: Message): Promise<void> {
+    if (this.closed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
+    this.lastSeen = Date.now();
+    if (this.envelope) publish(this.listener.nc, this.remoteAddr, encodeEnvelope(m), undefined);
+    else publish(this.listener.nc, this.remoteAddr, m.body, toNatsHeaders(m.header));
+  }
+
+  recv(opts?: RecvOptions): Promise<Message> {
+    return this.queue.next(opts?.timeout ?? this.listener.recvTimeout);
+  }
+
+  /** Closes and tells the client (a go-micro client has no close frame, so it is not told). */
+  async close(): Promise<void> {
+    if (!this.end(unavailable('micro.transport', `socket from ${this.remoteAddr} is closed`))) return;
+    if (this.envelope || this.listener.nc.isClosed()) return;
+    try { publish(this.listener.nc, this.remoteAddr, EMPTY, toNatsHeaders(CLOSE_HEADERS)); } catch { /* client times out */ }
+  }
+
+  /** Ends the socket without telling the peer; false when it had already ended. */
+  end(reason: MicroError): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.listener.forget(this.remoteAddr);
+    this.queue.fail(reason);
+    return true;
+  }
+
+  local(): string { return this.listener.addr(); }
+  remote(): string { return this.remoteAddr; }
+}
+
+/** Options of a {@link NatsListener}. */
+export interface NatsListenerOptions { recvTimeout: number; idleTimeout: number; onClose: () => Promise<void> }
+
+/** Subscribes one subject (the node address) and turns each reply subject into a socket. */
+export class NatsListener implements Listener {
+  readonly recvTimeout: number;
+  private readonly sockets = new Map<string, NatsServerSocket>();
+  private readonly sub: Subscription;
+  private readonly reaper: NodeJS.Timeout;
+  private pending: NatsServerSocket[] = [];
+  private acceptFn?: (s: Socket) => void | Promise<void>;
+  private closed = false;
+  private resolveDone!: () => void;
+  private readonly done = new Promise<void>((r) => { this.resolveDone = r; });
+
+  constructor(readonly nc: NatsConnection, private readonly subject: string, private readonly opts: NatsListenerOptions) {
+    this.recvTimeout = opts.recvTimeout;
+    this.sub = nc.subscribe(subject, { callback: (err, msg) => { if (!err) this.onMessage(msg); } });
+    this.reaper = setInterval(() => this.reap(), Math.max(10, Math.min(opts.idleTimeout / 2, 5_000)));
+    this.reaper.unref();
+    void nc.closed().then(() => this.close());
+  }
+
+  addr(): string { return this.subject; }
+
+  accept(fn: (s: Socket) => void | Promise<void>): Promise<void> {
+    this.acceptFn = fn;
+    const waiting = this.pending;
+    this.pending = [];
+    for (const s of waiting) this.hand(s);
+    return this.done;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.reaper);
+    if (!this.nc.isClosed()) this.sub.unsubscribe();
+    for (const s of [...this.sockets.values()]) await s.close();
+    this.resolveDone();
+    await this.opts.onClose();
+  }
+
+  forget(remote: string): void {
+    this.sockets.delete(remote);
+  }
+
+  private onMessage(msg: Msg): void {
+    const reply = msg.reply;
+    if (!reply || this.closed) return;
+    const h = msg.headers;
+    const data = bodyOf(msg);
+    let s = this.sockets.get(reply);
+    if (h && data.length === 0 && h.get('Connection') === 'close') {
+      s?.end(unavailable('micro.transport', `socket closed by ${reply}`));
+      return;
+    }
+    const envelope = s ? s.envelope : !h && looksLikeEnvelope(data);
+    let m: Message;
+    try {
+      m = envelope ? decodeEnvelope(data) : { header: fromNatsHeaders(h), body: data };
+    } catch (err) {
+      return this.reject(reply, err as MicroError);
+    }
+    if (!s) {
+      s = new NatsServerSocket(this, reply, envelope);
+      this.sockets.set(reply, s);
+      this.hand(s);
+    }
+    s.lastSeen = Date.now();
+    s.queue.push(m);
+  }
+
+  /** Answers a message that cannot become a socket with a Micro-Error, in the sender's framing. */
+  private reject(reply: string, err: MicroError): void {
+    const m = { header: { 'Micro-Error': JSON.stringify(err) }, body: EMPTY };
+    try { publish(this.nc, reply, encodeEnvelope(m), undefined); } catch { /* sender times out */ }
+  }
+
+  private hand(s: NatsServerSocket): void {
+    if (!this.acceptFn) { this.pending.push(s); return; }
+    try {
+      const r = this.acceptFn(s);
+      if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).catch(() => s.close());
+    } catch {
+      void s.close();
+    }
+  }
+
+  private reap(): void {
+    const cutoff = Date.now() - this.opts.idleTimeout;
+    for (const s of [...this.sockets.values()]) {
+      if (s.lastSeen < cutoff) void s.close();
+    }
+  }
+}
