@@ -2,7 +2,7 @@
  * Real nats-server processes for tests: yours and ours. Every server listens on a free loopback port
  * and is killed when the test process exits, even when a test forgets to stop it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findNatsServer } from './binary';
@@ -19,8 +19,10 @@ export interface NatsServerOptions {
   jetstream?: boolean;
   /** Client port. Default: a free loopback port. */
   port?: number;
-  /** Extra nats-server arguments, e.g. `['--max_payload', '4096']`. */
+  /** Extra nats-server arguments, e.g. `['--user', 'a', '--pass', 'b']`. */
   args?: string[];
+  /** nats-server configuration file text for settings that have no flag, e.g. `'max_payload: 4096'`. */
+  config?: string;
 }
 
 /** A running nats-server. */
@@ -62,14 +64,15 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const bin = findNatsServer();
   const port = opts.port ?? (await freePort());
   const args = ['-a', '127.0.0.1', '-p', String(port), ...(opts.args ?? [])];
-  let storeDir: string | undefined;
-  if (opts.jetstream) {
-    storeDir = mkdtempSync(join(tmpdir(), 'micro-nats-js-'));
-    args.push('-js', '-sd', storeDir);
+  const dir = mkdtempSync(join(tmpdir(), 'micro-nats-'));
+  if (opts.jetstream) args.push('-js', '-sd', join(dir, 'js'));
+  if (opts.config !== undefined) {
+    writeFileSync(join(dir, 'nats.conf'), opts.config);
+    args.push('-c', join(dir, 'nats.conf'));
   }
   const proc = new NatsProcess(bin, args, port);
   await proc.start();
-  return serverHandle(proc, () => { if (storeDir) rmSync(storeDir, { recursive: true, force: true }); });
+  return serverHandle(proc, () => rmSync(dir, { recursive: true, force: true }));
 }
 
 /** Starts `n` nats-servers routed into one cluster on loopback and waits until every route is up. */

@@ -1,4 +1,5 @@
 import { unavailable, badRequest } from '../errors';
+import { checkSubject } from '../nats/subject';
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT, type DialOptions, type Listener, type ListenOptions, type Message,
   type RecvOptions, type Socket, type Transport, type TransportOptions } from './index';
 import { checkTransportOptions } from './options';
@@ -108,7 +109,7 @@ export class MemoryTransport implements Transport {
   async close(): Promise<void> {}
 
   async dial(addr: string, opts: DialOptions = {}): Promise<Socket> {
-    checkAddress(addr, 'transport address');
+    checkSubject(addr, 'transport address');
     const client = new MemorySocket(`${addr}.client.${++this.seq}`, addr, opts.timeout ?? this.opts.timeout);
     const listener = this.network.listeners.get(addr);
     if (!listener) {
@@ -124,7 +125,7 @@ export class MemoryTransport implements Transport {
 
   async listen(addr: string, opts: ListenOptions = {}): Promise<Listener> {
     const address = addr === '' || addr === ':0' ? this.network.nextAddress() : addr;
-    checkAddress(address, 'listen address');
+    checkSubject(address, 'listen address');
     if (this.network.listeners.has(address)) throw badRequest('micro.transport', `listen address ${address} is already in use`);
     const l = new MemoryListener(this.network, address, this.opts.timeout, opts.idleTimeout ?? this.opts.idleTimeout);
     this.network.listeners.set(address, l);
@@ -132,8 +133,3 @@ export class MemoryTransport implements Transport {
   }
 }
 
-function checkAddress(addr: string, what: string): void {
-  if (typeof addr !== 'string' || addr === '' || /[\s*>]/.test(addr)) {
-    throw badRequest('micro.transport', `${what} "${addr}" is not valid: no spaces or wildcards allowed`);
-  }
-}
