@@ -12,6 +12,7 @@ export const Codes = {
   Timeout: 408,
   Conflict: 409,
   PayloadTooLarge: 413,
+  UnsupportedMediaType: 415,
   Internal: 500,
   Unavailable: 503,
 } as const;
@@ -20,7 +21,7 @@ export type Code = (typeof Codes)[keyof typeof Codes];
 
 const STATUS: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout',
-  409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
 /** One failed validation of a DTO property, as class-validator reports it. */

@@ -53,6 +53,8 @@ export interface Listener {
 export interface DialOptions {
   /** Default recv timeout for this socket in ms. Default: the transport's `timeout`. */
   timeout?: number;
+  /** Speak go-micro's JSON envelope instead of headers (toward go-micro servers). Default false; memory ignores it. */
+  envelope?: boolean;
 }
 
 /** Options common to transports. */

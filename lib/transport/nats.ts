@@ -17,12 +17,6 @@ export interface NatsTransportOptions extends TransportOptions {
   connector?: NatsConnector;
 }
 
-/** Options of {@link NatsTransport.dial}. */
-export interface NatsDialOptions extends DialOptions {
-  /** Speak go-micro's JSON envelope instead of NATS headers (for go-micro servers). Default false. */
-  envelope?: boolean;
-}
-
 /** Pseudo-sockets over NATS subjects (seed, "Transport"), one shared connection per process. */
 export class NatsTransport implements Transport {
   private opts: Required<TransportOptions>;
@@ -44,7 +38,7 @@ export class NatsTransport implements Transport {
     return { ...this.opts };
   }
 
-  async dial(addr: string, opts: NatsDialOptions = {}): Promise<Socket> {
+  async dial(addr: string, opts: DialOptions = {}): Promise<Socket> {
     checkSubject(addr, 'transport address');
     const mux = await this.clientMux();
     return mux.open(addr, opts.timeout ?? this.opts.timeout, opts.envelope ?? false);

@@ -1,0 +1,41 @@
+import { recordHandler } from '../lib/metadata';
+import { checkStringRecord, requireMethod, subjectProblem, where } from './util';
+
+/** The object form of `@Handler`. */
+export interface HandlerOptions {
+  /** The endpoint name; defaults to `ClassName.method`, as go-micro names `Type.Method`. */
+  name?: string;
+  /** Advertised with the endpoint in the registry. */
+  metadata?: Record<string, string>;
+  /** The request DTO class when the parameter's declared type cannot carry it (an interface, a union). */
+  request?: Function;
+  /** The response DTO class; TypeScript reports only `Promise` for async methods, so name it here to advertise a schema. */
+  response?: Function;
+}
+
+/**
+ * Exposes a method as an RPC endpoint: `@Handler()`, `@Handler('Greeter.Hello')` or
+ * `@Handler({ name, metadata })`. The method receives `(request, ctx)`; an `async function*`
+ * method streams what it yields. Throws at definition time when applied to anything but a method.
+ */
+export function Handler(nameOrOptions?: string | HandlerOptions): MethodDecorator {
+  // The descriptor is optional at run time: JavaScript callers can put the decorator on a property.
+  return (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
+    const fn = requireMethod('@Handler', target, key, descriptor);
+    const at = `@Handler on ${where(target, key)}`;
+    const opts = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : nameOrOptions ?? {};
+    if (typeof opts !== 'object') throw new Error(`${at}: expected an endpoint name or { name?, metadata? }, got ${JSON.stringify(nameOrOptions)}`);
+    if (opts.name !== undefined) {
+      // Endpoint names become subject tokens when served on `<service>.<Endpoint>`, so no wildcards.
+      const problem = typeof opts.name === 'string' ? subjectProblem(opts.name, false) : 'it is not a string';
+      if (problem) throw new Error(`${at}: endpoint name ${JSON.stringify(opts.name)} is invalid: ${problem}`);
+    } else if (subjectProblem(key as string, false) || (key as string).includes('.')) {
+      throw new Error(`${at}: the method name cannot form an endpoint name; give one with @Handler('<Class.Method>')`);
+    }
+    for (const k of ['request', 'response'] as const) {
+      if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new Error(`${at}: ${k} must be a class, got ${String(opts[k])}`);
+    }
+    const metadata = checkStringRecord(at, 'metadata', opts.metadata);
+    recordHandler((target as { constructor: Function }).constructor, key as string, fn, { ...opts, metadata });
+  };
+}

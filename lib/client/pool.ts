@@ -1,0 +1,51 @@
+import type { Socket, Transport } from '../transport';
+
+interface Idle { sock: Socket; at: number }
+
+/**
+ * Idle sockets per node address, reused across calls so a call costs no subscription and no dial.
+ * Sockets idle longer than `ttl` are dropped (the server reaps idle sockets after 60 s by default).
+ */
+export class SocketPool {
+  private readonly idle = new Map<string, Idle[]>();
+
+  constructor(private readonly transport: Transport, private readonly maxIdle = 256, private readonly ttl = 30_000) {}
+
+  /** An idle socket to `address`, or a new one. */
+  async take(address: string, envelope: boolean): Promise<Socket> {
+    const list = this.idle.get(this.key(address, envelope));
+    const now = Date.now();
+    while (list && list.length > 0) {
+      const it = list.pop()!;
+      if (now - it.at < this.ttl) return it.sock;
+      void it.sock.close();
+    }
+    return this.transport.dial(address, { envelope });
+  }
+
+  /** Gives a healthy socket back after a completed exchange. */
+  give(address: string, envelope: boolean, sock: Socket): void {
+    const key = this.key(address, envelope);
+    let list = this.idle.get(key);
+    if (!list) this.idle.set(key, (list = []));
+    if (list.length >= this.maxIdle) { void sock.close(); return; }
+    list.push({ sock, at: Date.now() });
+  }
+
+  /** Drops every idle socket to `address` (its node went away). */
+  drop(address: string): void {
+    for (const key of [address, `${address}#env`]) {
+      for (const it of this.idle.get(key) ?? []) void it.sock.close();
+      this.idle.delete(key);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const list of this.idle.values()) for (const it of list) await it.sock.close();
+    this.idle.clear();
+  }
+
+  private key(address: string, envelope: boolean): string {
+    return envelope ? `${address}#env` : address;
+  }
+}

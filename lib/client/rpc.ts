@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { Broker } from '../broker';
+import type { Codec, Codecs } from '../codec';
+import { currentContext } from '../context';
+import { MicroError, timeout as timeoutError, unavailable } from '../errors';
+import type { Node } from '../registry';
+import type { Socket, Transport } from '../transport';
+import { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES, type CallOptions, type Client, type PublishOptions,
+  type StreamOptions } from './index';
+import { SocketPool } from './pool';
+import { backoff, noResponders, retryable } from './retry';
+import { callStream } from './stream';
+import { NoneAvailableError, type Next, type Selector } from '../selector';
+
+/** Options of {@link RpcClient}. */
+export interface RpcClientOptions {
+  transport: Transport;
+  /** Picks nodes; required unless every call passes `address`. */
+  selector?: Selector;
+  /** Needed only for publish. */
+  broker?: Broker;
+  codecs: Codecs;
+  /** Whole-call budget in ms. Default 5 000. */
+  timeout?: number;
+  /** Retries on 408/503/transport errors. Default 1. */
+  retries?: number;
+}
+
+/** Everything one call needs, built once per call. */
+interface Call { service: string; endpoint: string; codec: Codec; body: Uint8Array; header: Record<string, string>; deadline: number; budget: number }
+
+/** go-micro's mucp client on the micro-nats transport. */
+export class RpcClient implements Client {
+  private readonly pool: SocketPool;
+  private seq = 0;
+  private brokerReady?: Promise<void>;
+
+  constructor(private readonly opts: RpcClientOptions) {
+    for (const key of ['timeout', 'retries'] as const) {
+      const v = opts[key];
+      if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new Error(`client option ${key}: expected a number >= 0, got ${v}`);
+    }
+    this.pool = new SocketPool(opts.transport);
+  }
+
+  async call<T = unknown>(service: string, endpoint: string, request?: unknown, opts: CallOptions = {}): Promise<T> {
+    const c = this.prepare(service, endpoint, request, opts);
+    const attempts = (opts.retries ?? this.opts.retries ?? DEFAULT_RETRIES) + 1;
+    let next: Next | undefined;
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+      if (i > 0) await pause(Math.min(backoff(i, last), c.deadline - Date.now()));
+      const left = c.deadline - Date.now();
+      if (left <= 0) break;
+      let node: Node | undefined;
+      try {
+        if (opts.address) node = direct(opts.address);
+        else ({ node, next } = await this.pick(service, opts, next));
+        return (await this.attempt(c, node, Math.min(left, opts.attemptTimeout ?? left / (attempts - i)))) as T;
+      } catch (err) {
+        last = err;
+        if (node && !opts.address) this.opts.selector?.mark(service, node, err);
+        if (node && noResponders(err)) this.pool.drop(node.address);
+        if (!retryable(err)) throw err;
+      }
+    }
+    if (last instanceof MicroError && last.code !== 408) throw last;
+    throw timeoutError('micro.client', `call to ${service}.${endpoint} timed out after ${c.budget} ms`);
+  }
+
+  stream<T = unknown>(service: string, endpoint: string, request?: unknown, opts: StreamOptions = {}): AsyncIterable<T> {
+    return callStream<T>(() => this.openStream(service, endpoint, request, opts), opts.timeout ?? this.opts.timeout ?? DEFAULT_CALL_TIMEOUT);
+  }
+
+  async publish(topic: string, payload: unknown, opts: PublishOptions = {}): Promise<void> {
+    const broker = this.opts.broker;
+    if (!broker) throw unavailable('micro.client', `cannot publish to ${topic}: the client has no broker`);
+    const codec = this.opts.codecs.get(opts.contentType);
+    const header: Record<string, string> = { ...currentContext()?.rawMetadata, ...opts.metadata,
+      'Content-Type': codec.contentType, 'Micro-Topic': topic, 'Micro-Id': randomUUID() };
+    await (this.brokerReady ??= broker.connect().catch((err) => { this.brokerReady = undefined; throw err; }));
+    await broker.publish(topic, { header, body: codec.encode(payload) });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  toString(): string {
+    return 'mucp';
+  }
+
+  private prepare(service: string, endpoint: string, request: unknown, opts: CallOptions): Call {
+    const codec = this.opts.codecs.get(opts.contentType);
+    const ctx = currentContext();
+    const budget = opts.timeout ?? this.opts.timeout ?? DEFAULT_CALL_TIMEOUT;
+    const deadline = Math.min(Date.now() + budget, ctx?.deadline ?? Infinity);
+    const header: Record<string, string> = ctx || opts.metadata ? { ...ctx?.rawMetadata, ...opts.metadata } : {};
+    header['Micro-Service'] = service;
+    header['Micro-Endpoint'] = endpoint;
+    header['Content-Type'] = codec.contentType;
+    return { service, endpoint, codec, body: codec.encode(request), header, deadline, budget };
+  }
+
+  /** The next node of this call: another node on each retry, the same ones again once all were tried. */
+  private async pick(service: string, opts: CallOptions, next?: Next): Promise<{ node: Node; next: Next }> {
+    const selector = this.opts.selector;
+    if (!selector) throw unavailable('micro.client', `no selector to find ${service}; pass an address`);
+    if (next) {
+      try { return { node: next(), next }; } catch (err) {
+        if (!(err instanceof NoneAvailableError)) throw err;
+      }
+    }
+    next = await selector.select(service, { version: opts.version });
+    return { node: next(), next };
+  }
+
+  /** One request/response exchange on a pooled socket; the socket goes back to the pool only when healthy. */
+  private async attempt(c: Call, node: Node, ms: number): Promise<unknown> {
+    const envelope = node.metadata?.server !== 'micro-nats';
+    const sock = await this.pool.take(node.address, envelope);
+    const id = String(++this.seq);
+    const header = { ...c.header, 'Micro-Id': id, Timeout: String(Math.max(1, Math.round(ms * 1e6))) };
+    if (envelope) Object.assign(header, { 'Micro-Method': c.endpoint, Accept: c.codec.contentType });
+    let reply;
+    try {
+      await sock.send({ header, body: c.body });
+      do reply = await sock.recv({ timeout: ms }); while (reply.header['Micro-Id'] !== id && reply.header['Micro-ID'] !== id);
+    } catch (err) {
+      void sock.close();
+      throw this.explain(err, c, node, ms);
+    }
+    this.pool.give(node.address, envelope, sock);
+    const error = reply.header['Micro-Error'];
+    if (error) throw MicroError.parse(error, c.service);
+    return this.opts.codecs.get(reply.header['Content-Type'] ?? c.codec.contentType).decode(reply.body);
+  }
+
+  private explain(err: unknown, c: Call, node: Node, ms: number): unknown {
+    if (err instanceof MicroError && err.id === 'micro.transport' && err.code === 408) {
+      return timeoutError('micro.client', `call to ${c.service}.${c.endpoint} on ${node.id} timed out after ${Math.round(ms)} ms`);
+    }
+    return err;
+  }
+
+  private async openStream(service: string, endpoint: string, request: unknown, opts: StreamOptions): Promise<{ sock: Socket; id: string; codecs: Codecs }> {
+    const c = this.prepare(service, endpoint, request, { ...opts, timeout: opts.timeout || DEFAULT_CALL_TIMEOUT });
+    const node = opts.address ? direct(opts.address) : (await this.pick(service, opts)).node;
+    const sock = await this.opts.transport.dial(node.address);
+    const id = String(++this.seq);
+    await sock.send({ header: { ...c.header, 'Micro-Id': id, 'Micro-Stream': id }, body: c.body });
+    return { sock, id, codecs: this.opts.codecs };
+  }
+}
+
+/** A node for `opts.address`: assumed to be micro-nats. */
+const direct = (address: string): Node => ({ id: address, address, metadata: { server: 'micro-nats' } });
+
+const pause = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());

@@ -1,0 +1,116 @@
+/**
+ * Builds the transport, broker, registry (behind a cache), selector, codecs and client an app runs on,
+ * from names or instances. Components that point at the same NATS servers share one connection.
+ * Defaults are chosen here and in config, nowhere else.
+ */
+import type { ConnectionOptions } from '@nats-io/transport-node';
+import type { Broker } from './broker';
+import { MemoryBroker, MemoryBus } from './broker/memory';
+import { NatsBroker } from './broker/nats';
+import { Codecs } from './codec';
+import { JsonCodec } from './codec/json';
+import { MsgpackCodec } from './codec/msgpack';
+import { RpcClient } from './client/rpc';
+import { NatsConnector } from './nats/connection';
+import { parseServers, serversKey } from './nats/servers';
+import type { Registry } from './registry';
+import { CachedRegistry } from './registry/cache';
+import { MemoryRegistry, MemoryRegistryStore } from './registry/memory';
+import { NatsRegistry } from './registry/nats';
+import type { Selector, Strategy } from './selector';
+import { RegistrySelector } from './selector/registry';
+import { RpcServer, type RpcServerOptions } from './server/rpc';
+import type { Transport } from './transport';
+import { MemoryNetwork, MemoryTransport } from './transport/memory';
+import { NatsTransport } from './transport/nats';
+
+/** What memory implementations share so that several apps in one process see each other. */
+export interface MemoryWorld { network: MemoryNetwork; bus: MemoryBus; store: MemoryRegistryStore }
+
+/** Creates a fresh memory world (one per test, never global). */
+export function memoryWorld(): MemoryWorld {
+  return { network: new MemoryNetwork(), bus: new MemoryBus(), store: new MemoryRegistryStore() };
+}
+
+/** Options of {@link buildComponents}. */
+export interface ComponentOptions {
+  transport?: 'nats' | 'memory' | Transport;
+  broker?: 'nats' | 'memory' | Broker;
+  registry?: 'nats' | 'memory' | Registry;
+  /** NATS servers for all three unless a per-component address is given. Default `nats://127.0.0.1:4222`. */
+  address?: string | string[];
+  transportAddress?: string | string[];
+  brokerAddress?: string | string[];
+  registryAddress?: string | string[];
+  /** nats.js connection options (auth, TLS, reconnect) for every connection opened. */
+  nats?: Partial<ConnectionOptions>;
+  /** Cache drops nodes not heard from in this many ms. Default 60 000. */
+  registerTtl?: number;
+  /** Heartbeat interval of registrations in ms. Default 30 000. */
+  registerInterval?: number;
+  /** Default 'random'. */
+  selector?: Strategy;
+  client?: { timeout?: number; retries?: number };
+  /** Shared memory implementations; default a world of its own. */
+  memory?: MemoryWorld;
+}
+
+/** The built components. */
+export interface Components {
+  transport: Transport;
+  broker: Broker;
+  /** The registry in use (cached lookups). */
+  registry: Registry;
+  selector: Selector;
+  codecs: Codecs;
+  client: RpcClient;
+  /** A server on these components; stopped by `close()`. */
+  server(opts: Pick<RpcServerOptions, 'name' | 'version' | 'metadata' | 'id' | 'address' | 'logger'>): RpcServer;
+  /** Stops servers, then releases client, broker, registry, transport and connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function buildComponents(o: ComponentOptions = {}): Components {
+  const connectors = new Map<string, NatsConnector>();
+  const connector = (addr: string | string[] | undefined) => {
+    const servers = parseServers(addr ?? o.address);
+    const key = serversKey(servers);
+    let c = connectors.get(key);
+    if (!c) connectors.set(key, (c = new NatsConnector({ servers, nats: o.nats })));
+    return c;
+  };
+  const world = o.memory ?? memoryWorld();
+  const transport = typeof o.transport === 'object' ? o.transport
+    : o.transport === 'memory' ? new MemoryTransport({ network: world.network })
+    : new NatsTransport({ connector: connector(o.transportAddress) });
+  const broker = typeof o.broker === 'object' ? o.broker
+    : o.broker === 'memory' ? new MemoryBroker({ bus: world.bus })
+    : new NatsBroker({ connector: connector(o.brokerAddress) });
+  const raw = typeof o.registry === 'object' ? o.registry
+    : o.registry === 'memory' ? new MemoryRegistry({ store: world.store, registerInterval: o.registerInterval })
+    : new NatsRegistry({ connector: connector(o.registryAddress), registerInterval: o.registerInterval });
+  const registry = raw instanceof CachedRegistry ? raw : new CachedRegistry(raw, { registerTtl: o.registerTtl });
+  const selector = new RegistrySelector({ registry, strategy: o.selector });
+  const codecs = new Codecs([new JsonCodec(), new MsgpackCodec()]);
+  const client = new RpcClient({ transport, selector, broker, codecs, timeout: o.client?.timeout, retries: o.client?.retries });
+  const servers: RpcServer[] = [];
+  let closed: Promise<void> | undefined;
+
+  const close = async () => {
+    for (const s of servers) await s.stop();
+    await client.close();
+    await broker.disconnect();
+    await selector.close();
+    await registry.close();
+    await transport.close();
+  };
+  return {
+    transport, broker, registry, selector, codecs, client,
+    server: (opts) => {
+      const s = new RpcServer({ ...opts, transport, broker, registry, codecs, registerTtl: o.registerTtl });
+      servers.push(s);
+      return s;
+    },
+    close: () => (closed ??= close()),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The code layer: the options object passed to `bootstrap`, checked eagerly and flattened. Messages
+ * name the option (`client.timeout`) and say what is accepted.
+ */
+import { SERVICE_NAME_PATTERN } from '../metadata';
+import { parseServers } from '../nats/servers';
+import { COMPONENT_NAMES, SELECTOR_NAMES } from './parse';
+import type { Layer, SettingKey } from './layer';
+import type { ConfigInput } from './index';
+
+function fail(option: string, value: unknown, accepted: string): never {
+  throw new Error(`${option}: ${describe(value)} is not ${accepted}`);
+}
+
+function describe(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? 'an object' : String(v);
+}
+
+function component(option: string, v: unknown): unknown {
+  if (typeof v === 'string' && (COMPONENT_NAMES as readonly string[]).includes(v)) return v;
+  if (typeof v === 'object' && v !== null) return v; // an instance the caller built: used as is
+  return fail(option, v, `one of ${COMPONENT_NAMES.join(', ')} or an instance`);
+}
+
+function positiveMs(option: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(option, v, 'a number of milliseconds greater than 0');
+  return v;
+}
+
+function text(option: string, v: unknown, pattern: RegExp, accepted: string): string {
+  if (typeof v !== 'string' || !pattern.test(v)) fail(option, v, accepted);
+  return v;
+}
+
+function addresses(option: string, v: unknown): string[] {
+  const ok = typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string'));
+  if (!ok) fail(option, v, 'a NATS address or a list of them');
+  return parseServers(v as string | string[], option);
+}
+
+function metadata(option: string, v: unknown): Record<string, string> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(option, v, 'an object of string values');
+  for (const [k, s] of Object.entries(v)) if (typeof s !== 'string') fail(`${option}.${k}`, s, 'a string');
+  return { ...(v as Record<string, string>) };
+}
+
+function object(option: string, v: unknown): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(option, v, 'an object');
+  return v as Record<string, unknown>;
+}
+
+/** Flattens and checks the code options; absent options are absent from the layer. */
+export function readCode(input: ConfigInput): Layer {
+  const layer: Layer = {};
+  const set = (key: SettingKey, option: string, v: unknown, check: (option: string, v: unknown) => unknown) => {
+    if (v !== undefined) layer[key] = { value: check(option, v), from: option };
+  };
+  const server = object('server', input.server);
+  const client = object('client', input.client);
+  for (const key of ['transport', 'broker', 'registry'] as const) set(key, key, input[key], component);
+  for (const key of ['transportAddress', 'brokerAddress', 'registryAddress'] as const) {
+    // The per-component address wins over `address`, which only fills in for it.
+    set(key, 'address', input.address, addresses);
+    set(key, key, input[key], addresses);
+  }
+  set('serverName', 'server.name', server.name, (o, v) => text(o, v, SERVICE_NAME_PATTERN, `a service name (${SERVICE_NAME_PATTERN.source})`));
+  set('serverVersion', 'server.version', server.version, (o, v) => text(o, v, /^\S+$/, 'a non-empty string without spaces'));
+  set('serverId', 'server.id', server.id, (o, v) => text(o, v, /^\S+$/, 'a non-empty string without spaces'));
+  set('serverAddress', 'server.address', server.address, (o, v) => text(o, v, /^\S*$/, 'a string without spaces'));
+  set('serverMetadata', 'server.metadata', server.metadata, metadata);
+  set('registerTtl', 'registerTtl', input.registerTtl, positiveMs);
+  set('registerInterval', 'registerInterval', input.registerInterval, positiveMs);
+  set('timeout', 'client.timeout', client.timeout, positiveMs);
+  set('retries', 'client.retries', client.retries, (o, v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(o, v, 'a whole number >= 0');
+    return v;
+  });
+  set('selector', 'client.selector', client.selector, (o, v) => {
+    if (!(SELECTOR_NAMES as readonly unknown[]).includes(v)) fail(o, v, `one of ${SELECTOR_NAMES.join(', ')}`);
+    return v;
+  });
+  return layer;
+}

@@ -1,0 +1,144 @@
+/**
+ * Configuration resolution: defaults < code options < `MICRO_*` environment < go-micro flags.
+ *
+ * Flags (`--flag=value` or `--flag value`; other arguments are left to the application):
+ * `--transport --broker --registry` (nats | memory), `--transport_address --broker_address
+ * --registry_address` (comma-separated NATS servers), `--server_name --server_version --server_id
+ * --server_address`, `--server_metadata k=v` (repeatable, or comma-separated), `--register_ttl` and
+ * `--register_interval` (whole seconds, as go-micro), `--client_request_timeout` (a Go duration:
+ * `500ms`, `5s`, `1m`; a bare number is refused), `--client_retries`, `--selector` (random |
+ * roundRobin). Each has an environment variable `MICRO_<FLAG>` (`MICRO_REGISTER_TTL`).
+ */
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_NATS_URL } from '../nats/servers';
+import { readCode } from './code';
+import { mergeLayers, type Layer, type Settings } from './layer';
+import type { ComponentName, SelectorName } from './parse';
+import { readEnv, readFlags } from './sources';
+
+export { COMPONENT_NAMES, SELECTOR_NAMES, type ComponentName, type SelectorName } from './parse';
+export { FLAGS, envName } from './sources';
+
+/** The server part of the code options. */
+export interface ServerInput { name?: string; version?: string; id?: string; address?: string; metadata?: Record<string, string> }
+
+/** The client part of the code options. */
+export interface ClientInput {
+  /** Per-call budget in milliseconds. */
+  timeout?: number;
+  /** Extra attempts after a failed call. */
+  retries?: number;
+  selector?: SelectorName;
+}
+
+/**
+ * The configuration options given in code. `T`, `B` and `R` are the transport, broker and registry
+ * instance types a caller may pass instead of a name. Keys not listed here are ignored, so the whole
+ * bootstrap options object can be passed.
+ */
+export interface ConfigInput<T extends object = object, B extends object = object, R extends object = object> {
+  transport?: ComponentName | T;
+  broker?: ComponentName | B;
+  registry?: ComponentName | R;
+  /** NATS servers for all three components (a list, or one string with commas). */
+  address?: string | string[];
+  transportAddress?: string | string[];
+  brokerAddress?: string | string[];
+  registryAddress?: string | string[];
+  server?: ServerInput;
+  /** How long the registry keeps a node without a heartbeat, in ms. */
+  registerTtl?: number;
+  /** How often a service re-announces itself, in ms; must be shorter than `registerTtl`. */
+  registerInterval?: number;
+  client?: ClientInput;
+  /** Command-line arguments to read flags from; defaults to `process.argv.slice(2)`. */
+  argv?: readonly string[];
+  /** Environment to read `MICRO_*` from; defaults to `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The resolved server settings. */
+export interface ServerConfig {
+  /** Overrides the `@Service` name when set; there is no default because the decorator names the service. */
+  readonly name?: string;
+  /** Overrides the `@Service` version when set. */
+  readonly version?: string;
+  /** Node id; a random UUID unless configured. */
+  readonly id: string;
+  /** Listen address handed to the transport; `''` lets the transport choose (`_INBOX.<nuid>` for NATS). */
+  readonly address: string;
+  /** Merged key by key across the layers; added to every registered node. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** The resolved client settings. */
+export interface ClientConfig { readonly timeout: number; readonly retries: number; readonly selector: SelectorName }
+
+/** The resolved configuration, frozen; instances passed in code are kept as they are. */
+export interface Config<T extends object = object, B extends object = object, R extends object = object> {
+  readonly transport: ComponentName | T;
+  readonly broker: ComponentName | B;
+  readonly registry: ComponentName | R;
+  /** NATS servers, normalised with `nats://`. */
+  readonly transportAddress: readonly string[];
+  readonly brokerAddress: readonly string[];
+  readonly registryAddress: readonly string[];
+  readonly server: ServerConfig;
+  /** In ms. */
+  readonly registerTtl: number;
+  /** In ms. */
+  readonly registerInterval: number;
+  readonly client: ClientConfig;
+}
+
+/** What applies when nothing else is configured. `registerInterval` shrinks to half a shorter `registerTtl`. */
+export const CONFIG_DEFAULTS = Object.freeze({
+  transport: 'nats', broker: 'nats', registry: 'nats', address: DEFAULT_NATS_URL,
+  registerTtl: 60_000, registerInterval: 30_000, timeout: 5_000, retries: 1, selector: 'random', serverAddress: '',
+} as const);
+
+function defaults(ttl: number): Layer {
+  const d = CONFIG_DEFAULTS;
+  const from = 'default';
+  return {
+    transport: { value: d.transport, from }, broker: { value: d.broker, from }, registry: { value: d.registry, from },
+    transportAddress: { value: [d.address], from }, brokerAddress: { value: [d.address], from }, registryAddress: { value: [d.address], from },
+    serverId: { value: randomUUID(), from }, serverAddress: { value: d.serverAddress, from }, serverMetadata: { value: {}, from },
+    registerTtl: { value: d.registerTtl, from },
+    // A node must heartbeat at least once per TTL, so a short TTL alone must not leave the 30 s default.
+    registerInterval: { value: Math.min(d.registerInterval, ttl / 2), from },
+    timeout: { value: d.timeout, from }, retries: { value: d.retries, from }, selector: { value: d.selector, from },
+  };
+}
+
+/** Resolves the configuration. Throws on an invalid value, naming the option, variable or flag. */
+export function resolveConfig<T extends object = object, B extends object = object, R extends object = object>(
+  input: ConfigInput<T, B, R> = {},
+): Config<T, B, R> {
+  if (input === null || typeof input !== 'object') throw new Error(`config: expected an options object, got ${String(input)}`);
+  const given = [readCode(input), readEnv(input.env ?? process.env), readFlags(input.argv ?? process.argv.slice(2))];
+  const ttl = mergeLayers(given).registerTtl?.value as number | undefined;
+  const merged = mergeLayers([defaults(ttl ?? CONFIG_DEFAULTS.registerTtl), ...given]);
+  const s = Object.fromEntries(Object.entries(merged).map(([k, e]) => [k, e.value])) as unknown as Settings;
+  if (s.registerInterval >= s.registerTtl) {
+    throw new Error(`${merged.registerInterval!.from}: the register interval (${s.registerInterval} ms) must be shorter than `
+      + `the register TTL (${s.registerTtl} ms, from ${merged.registerTtl!.from}), or nodes expire between heartbeats`);
+  }
+  const server: ServerConfig = Object.freeze({
+    ...(s.serverName !== undefined && { name: s.serverName }),
+    ...(s.serverVersion !== undefined && { version: s.serverVersion }),
+    id: s.serverId, address: s.serverAddress, metadata: Object.freeze({ ...s.serverMetadata }),
+  });
+  return Object.freeze({
+    transport: s.transport as ComponentName | T,
+    broker: s.broker as ComponentName | B,
+    registry: s.registry as ComponentName | R,
+    transportAddress: Object.freeze([...s.transportAddress]),
+    brokerAddress: Object.freeze([...s.brokerAddress]),
+    registryAddress: Object.freeze([...s.registryAddress]),
+    server,
+    registerTtl: s.registerTtl,
+    registerInterval: s.registerInterval,
+    client: Object.freeze({ timeout: s.timeout, retries: s.retries, selector: s.selector }),
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * Parsers for configuration values given as text (flags and environment variables). Each takes the
+ * label of where the text came from (`--register_ttl`, `MICRO_REGISTER_TTL`) so that a bad value is
+ * reported against what the user actually typed, together with the accepted forms.
+ */
+import { SERVICE_NAME_PATTERN } from '../metadata';
+import { parseServers } from '../nats/servers';
+
+/** A component chosen by name: the implementations micro-nats ships. */
+export const COMPONENT_NAMES = Object.freeze(['nats', 'memory'] as const);
+/** Node selection strategies of the client. */
+export const SELECTOR_NAMES = Object.freeze(['random', 'roundRobin'] as const);
+
+/** `'nats'` or `'memory'`. */
+export type ComponentName = (typeof COMPONENT_NAMES)[number];
+/** `'random'` or `'roundRobin'`. */
+export type SelectorName = (typeof SELECTOR_NAMES)[number];
+
+function bad(label: string, raw: string, accepted: string): Error {
+  return new Error(`${label}: ${JSON.stringify(raw)} is not ${accepted}`);
+}
+
+/** `nats` or `memory`, case-insensitive. */
+export function parseComponent(raw: string, label: string): ComponentName {
+  const v = raw.trim().toLowerCase();
+  if ((COMPONENT_NAMES as readonly string[]).includes(v)) return v as ComponentName;
+  throw bad(label, raw, `one of ${COMPONENT_NAMES.join(', ')}`);
+}
+
+/** `random` or `roundRobin`; `roundrobin`, `round_robin` and `round-robin` are accepted too. */
+export function parseSelector(raw: string, label: string): SelectorName {
+  const v = raw.trim().toLowerCase().replace(/[-_]/g, '');
+  if (v === 'random') return 'random';
+  if (v === 'roundrobin') return 'roundRobin';
+  throw bad(label, raw, 'one of random, roundRobin (also roundrobin, round_robin)');
+}
+
+/** A comma-separated list of NATS servers, normalised by `parseServers` (which adds `nats://`). */
+export function parseAddresses(raw: string, label: string): string[] {
+  if (raw.trim() === '') throw bad(label, raw, 'a NATS address list (e.g. nats://a:4222,nats://b:4222)');
+  return parseServers(raw, label);
+}
+
+/** go-micro's `--register_ttl`/`--register_interval`: a whole number of seconds > 0, returned in ms. */
+export function parseSeconds(raw: string, label: string): number {
+  const v = raw.trim();
+  if (!/^\d+$/.test(v) || Number(v) === 0) throw bad(label, raw, 'a whole number of seconds greater than 0 (e.g. 30)');
+  return Number(v) * 1000;
+}
+
+/** A whole number >= 0. */
+export function parseCount(raw: string, label: string): number {
+  const v = raw.trim();
+  if (!/^\d+$/.test(v)) throw bad(label, raw, 'a whole number >= 0 (e.g. 1)');
+  return Number(v);
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = Object.freeze({ ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 });
+
+/**
+ * A Go duration as `time.ParseDuration` reads it (`500ms`, `5s`, `1m30s`, `1.5h`), returned in ms.
+ * A bare number is refused, as in Go, because seconds and milliseconds are both plausible readings.
+ */
+export function parseDuration(raw: string, label: string): number {
+  const v = raw.trim();
+  const accepted = 'a duration greater than 0 with a unit, as Go writes it (e.g. 500ms, 5s, 1m30s; units ns, us, ms, s, m, h)';
+  if (!/^(\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))*$/.test(v)) throw bad(label, raw, accepted);
+  let ms = 0;
+  for (const [, n, unit] of v.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) ms += Number(n) * UNIT_MS[unit];
+  if (!(ms > 0)) throw bad(label, raw, accepted);
+  return ms;
+}
+
+/** `k=v` pairs separated by commas (as urfave/cli splits go-micro's string slices); the value may contain `=`. */
+export function parseMetadata(raw: string, label: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(',')) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? '' : pair.slice(0, eq).trim();
+    if (key === '') throw bad(label, pair, 'a key=value pair (e.g. team=core; several separated by commas)');
+    out[key] = pair.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** A service name: letters, digits, `_` and `-`. */
+export function parseServiceName(raw: string, label: string): string {
+  const v = raw.trim();
+  if (!SERVICE_NAME_PATTERN.test(v)) throw bad(label, raw, `a service name (letters, digits, "_" and "-": ${SERVICE_NAME_PATTERN.source})`);
+  return v;
+}
+
+/** Any non-empty text without whitespace (versions, ids). */
+export function parseToken(raw: string, label: string): string {
+  const v = raw.trim();
+  if (v === '' || /\s/.test(v)) throw bad(label, raw, 'a non-empty value without spaces');
+  return v;
+}

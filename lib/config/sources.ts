@@ -1,0 +1,83 @@
+/**
+ * The flag and environment layers. Both are read into the same shape: for each of go-micro's flag
+ * names, the parsed value and the label it came from (`--registry`, `MICRO_REGISTRY`).
+ */
+import {
+  parseAddresses, parseComponent, parseCount, parseDuration, parseMetadata, parseSeconds, parseSelector,
+  parseServiceName, parseToken,
+} from './parse';
+import type { Layer, SettingKey } from './layer';
+
+interface FlagSpec { readonly flag: string; readonly key: SettingKey; readonly parse: (raw: string, label: string) => unknown }
+
+/** go-micro's flag names, the setting each one changes and how its text is read. */
+export const FLAGS: readonly FlagSpec[] = Object.freeze([
+  { flag: 'transport', key: 'transport', parse: parseComponent },
+  { flag: 'transport_address', key: 'transportAddress', parse: parseAddresses },
+  { flag: 'broker', key: 'broker', parse: parseComponent },
+  { flag: 'broker_address', key: 'brokerAddress', parse: parseAddresses },
+  { flag: 'registry', key: 'registry', parse: parseComponent },
+  { flag: 'registry_address', key: 'registryAddress', parse: parseAddresses },
+  { flag: 'server_name', key: 'serverName', parse: parseServiceName },
+  { flag: 'server_version', key: 'serverVersion', parse: parseToken },
+  { flag: 'server_id', key: 'serverId', parse: parseToken },
+  { flag: 'server_address', key: 'serverAddress', parse: parseToken },
+  { flag: 'server_metadata', key: 'serverMetadata', parse: parseMetadata },
+  { flag: 'register_ttl', key: 'registerTtl', parse: parseSeconds },
+  { flag: 'register_interval', key: 'registerInterval', parse: parseSeconds },
+  { flag: 'client_request_timeout', key: 'timeout', parse: parseDuration },
+  { flag: 'client_retries', key: 'retries', parse: parseCount },
+  { flag: 'selector', key: 'selector', parse: parseSelector },
+].map((f) => Object.freeze(f as FlagSpec)));
+
+/** The environment variable for a flag: `MICRO_` and the upper-cased flag name. */
+export function envName(flag: string): string {
+  return `MICRO_${flag.toUpperCase()}`;
+}
+
+/** Sets `spec`'s value in `layer`; metadata accumulates (repeated flags) where anything else is replaced. */
+function put(layer: Layer, spec: FlagSpec, raw: string, label: string): void {
+  const value = spec.parse(raw, label);
+  const prev = layer[spec.key];
+  const merged = spec.key === 'serverMetadata' && prev ? { ...(prev.value as object), ...(value as object) } : value;
+  layer[spec.key] = { value: merged, from: label };
+}
+
+/** `MICRO_*` variables; an empty variable counts as unset, as a shell `VAR=` usually means "no value". */
+export function readEnv(env: Readonly<Record<string, string | undefined>>): Layer {
+  const layer: Layer = {};
+  for (const spec of FLAGS) {
+    const name = envName(spec.flag);
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== '') put(layer, spec, raw, name);
+  }
+  return layer;
+}
+
+/**
+ * go-micro's flags in `argv`, as `--flag=value` or `--flag value`; parsing stops at `--`. Any other
+ * argument is left to the application, which may have flags of its own.
+ */
+export function readFlags(argv: readonly string[]): Layer {
+  const layer: Layer = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') break;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    const flag = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    const spec = FLAGS.find((f) => f.flag === flag);
+    if (!spec) continue;
+    let raw: string;
+    if (eq >= 0) {
+      raw = arg.slice(eq + 1);
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new Error(`--${flag}: missing value (use --${flag}=<value> or --${flag} <value>)`);
+      raw = next;
+      i++;
+    }
+    put(layer, spec, raw, `--${flag}`);
+  }
+  return layer;
+}

@@ -1,0 +1,93 @@
+/**
+ * The request context handlers receive, and the async-local store that lets calls and publishes made
+ * while handling a request inherit its metadata and remaining deadline.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { timeout } from './errors';
+
+/** Case-insensitive read-only metadata (go-micro's `metadata.Get` tries exact then Title-Case; we ignore case). */
+export type Metadata = Readonly<Record<string, string>>;
+
+/** What a handler or subscriber gets besides its payload. */
+export interface Context {
+  /** The service handling the request. */
+  readonly service: string;
+  /** The endpoint (`Greeter.hello`) or, for events, the topic. */
+  readonly endpoint: string;
+  /** The request id (`Micro-Id`). */
+  readonly id: string;
+  /** Caller metadata, case-insensitive (`ctx.metadata['x-user'] === ctx.metadata['X-User']`). */
+  readonly metadata: Metadata;
+  /** Deadline as epoch milliseconds; `Infinity` when the caller set none. */
+  readonly deadline: number;
+  /** Aborts at the deadline (created on first access, so unused signals cost nothing). */
+  readonly signal: AbortSignal;
+}
+
+/** Headers that describe the transport frame, not the caller: not propagated as metadata. */
+const FRAME = new Set(['micro-id', 'micro-endpoint', 'micro-service', 'micro-method', 'content-type', 'accept', 'timeout',
+  'micro-error', 'micro-stream', 'micro-topic', 'connection']);
+
+/** Lower-cased metadata behind a case-insensitive view. */
+function caseInsensitive(lower: Record<string, string>): Metadata {
+  return new Proxy(lower, {
+    get: (t, k) => (typeof k === 'string' ? t[k.toLowerCase()] : undefined),
+    has: (t, k) => typeof k === 'string' && k.toLowerCase() in t,
+    set: () => false,
+    deleteProperty: () => false,
+  });
+}
+
+/** Builds the metadata of a context from request headers, leaving frame headers out. */
+export function metadataFromHeaders(header: Record<string, string>): Record<string, string> {
+  const md: Record<string, string> = {};
+  for (const k in header) {
+    const lk = k.toLowerCase();
+    if (!FRAME.has(lk)) md[lk] = header[k];
+  }
+  return md;
+}
+
+/** A request context; `metadata` holds lower-cased keys. */
+export class RequestContext implements Context {
+  private ctl?: AbortController;
+  private view?: Metadata;
+
+  constructor(readonly service: string, readonly endpoint: string, readonly id: string,
+              readonly rawMetadata: Record<string, string>, readonly deadline: number) {}
+
+  get metadata(): Metadata {
+    return (this.view ??= caseInsensitive(this.rawMetadata));
+  }
+
+  get signal(): AbortSignal {
+    if (!this.ctl) {
+      this.ctl = new AbortController();
+      const left = this.deadline - Date.now();
+      if (Number.isFinite(left)) {
+        const ctl = this.ctl;
+        const t = setTimeout(() => ctl.abort(timeout(this.service, `deadline of ${this.endpoint} exceeded`)), Math.max(0, left));
+        t.unref();
+      }
+    }
+    return this.ctl.signal;
+  }
+
+  /** Aborts the signal now (the caller went away, or the server stops). */
+  abort(reason: Error): void {
+    this.ctl?.abort(reason);
+  }
+}
+
+/** The store of the context of the request being handled (a constant, like Node's own: no state beyond the async chain). */
+const storage = new AsyncLocalStorage<RequestContext>();
+
+/** Runs `fn` with `ctx` as the current context. */
+export function runInContext<T>(ctx: RequestContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+/** The context of the request being handled, if any. */
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}

@@ -1,0 +1,328 @@
+/**
+ * What the decorators record about a service class, and the only place micro-nats touches `Reflect`.
+ *
+ * TypeScript runs member decorators before the class decorator, so `@Handler`, `@Subscribe` and
+ * `@InjectClient` add to a per-class record that `@Service` later completes into a frozen
+ * {@link ServiceMeta}. Each class owns its record (stored on the class under a private symbol); a
+ * subclass copies its parent's record on its first write so that decorating it never changes
+ * what the parent serves.
+ */
+import 'reflect-metadata';
+import { getMetadataStorage } from 'class-validator';
+import type { Value } from './registry';
+
+/** Service names become NATS subject tokens, so they are restricted to this. */
+export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/** What `@Service` records: the service's identity. */
+export interface ServiceInfo { name: string; version?: string; metadata?: Record<string, string>; description?: string }
+
+/** What `@Handler` records besides the method itself. `request`/`response` override the design types. */
+export interface HandlerInfo { name?: string; metadata?: Record<string, string>; request?: Function; response?: Function }
+
+/** What `@Subscribe` records besides the method itself. */
+export interface SubscriberInfo { topic: string; queue?: string }
+
+/** A completed service class: its identity and every endpoint, subscription and injected client. */
+export interface ServiceMeta {
+  readonly name: string;
+  /** `'latest'` unless given. */
+  readonly version: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly description?: string;
+  readonly handlers: readonly HandlerMeta[];
+  readonly subscribers: readonly SubscriberMeta[];
+  readonly clients: readonly ClientInjection[];
+}
+
+/** One `@Handler` method. */
+export interface HandlerMeta {
+  /** The method's property key on the prototype. */
+  readonly method: string;
+  /** `${ClassName}.${method}` unless named; an inherited handler takes the serving class's name. */
+  readonly endpoint: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The first parameter's design type when it is a user class (a DTO), else absent. */
+  readonly requestType?: Function;
+  /** The design return type when it is a user class; absent for `Promise`, primitives and interfaces. */
+  readonly returnType?: Function;
+  /** True when the method is an `async function*`: the endpoint streams its yielded values. */
+  readonly stream: boolean;
+}
+
+/** One `@Subscribe` method (a method may subscribe to several topics). */
+export interface SubscriberMeta {
+  readonly method: string;
+  readonly topic: string;
+  readonly queue?: string;
+  /** The first parameter's design type when it is a user class, else absent. */
+  readonly requestType?: Function;
+}
+
+/** One `@InjectClient` property. */
+export interface ClientInjection {
+  readonly property: string | symbol;
+  /** A `@Service` class or a service name. */
+  readonly target: Function | string;
+  /** The class that declared the property (a base class when inherited). */
+  readonly owner: Function;
+}
+
+/** What {@link resolveClientTarget} returns: the service to call, and its metadata when given as a class. */
+export interface ClientTarget { name: string; service?: ServiceMeta }
+
+interface PendingHandler extends Omit<HandlerMeta, 'endpoint'> { readonly name?: string; readonly declaredOn: Function }
+interface PendingSubscriber extends SubscriberMeta { readonly declaredOn: Function }
+interface ClassRecord {
+  service?: ServiceInfo;
+  handlers: PendingHandler[];
+  subscribers: PendingSubscriber[];
+  clients: ClientInjection[];
+  built?: ServiceMeta;
+}
+
+const RECORD = Symbol('micro-nats.metadata');
+
+/** Built-in constructors that design metadata reports for primitives, `any`, interfaces and the like. */
+const BUILTINS: readonly Function[] = Object.freeze([
+  Object, Function, String, Number, Boolean, Symbol, BigInt, Array, Promise, Date, RegExp, Error,
+  Map, Set, WeakMap, WeakSet, ArrayBuffer, SharedArrayBuffer, DataView,
+]);
+const TYPED_ARRAY: Function = Object.getPrototypeOf(Uint8Array);
+
+/** True for a class the user wrote (a DTO), false for built-ins, typed arrays and non-constructors. */
+export function isUserClass(t: unknown): t is Function {
+  if (typeof t !== 'function' || t.prototype === undefined) return false;
+  if (BUILTINS.includes(t) || t === TYPED_ARRAY) return false;
+  return !(t.prototype instanceof TYPED_ARRAY || t.prototype instanceof Promise);
+}
+
+function ownRecord(cls: Function): ClassRecord {
+  const own = Reflect.getOwnMetadata(RECORD, cls) as ClassRecord | undefined;
+  if (own) return own;
+  const inherited = Reflect.getMetadata(RECORD, cls) as ClassRecord | undefined;
+  const rec: ClassRecord = {
+    handlers: [...(inherited?.handlers ?? [])],
+    subscribers: [...(inherited?.subscribers ?? [])],
+    clients: [...(inherited?.clients ?? [])],
+  };
+  Reflect.defineMetadata(RECORD, rec, cls);
+  return rec;
+}
+
+function designType(owner: Function, key: string, kind: 'design:paramtypes' | 'design:returntype'): Function | undefined {
+  const t = Reflect.getMetadata(kind, owner.prototype, key) as Function | Function[] | undefined;
+  const first = Array.isArray(t) ? t[0] : t;
+  return isUserClass(first) ? first : undefined;
+}
+
+/** Drops keys whose value is undefined, so recorded objects compare and print cleanly. */
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function build(cls: Function, svc: ServiceInfo, rec: ClassRecord): ServiceMeta {
+  const byEndpoint = new Map<string, string>();
+  const handlers = rec.handlers.map(({ name, declaredOn: _d, metadata, ...h }) => {
+    const endpoint = name ?? `${cls.name}.${h.method}`;
+    const other = byEndpoint.get(endpoint);
+    if (other !== undefined) {
+      throw new Error(`@Service on ${cls.name}: endpoint "${endpoint}" is served by both ${cls.name}.${other} and `
+        + `${cls.name}.${h.method}; give one of them another name with @Handler('<name>')`);
+    }
+    byEndpoint.set(endpoint, h.method);
+    return Object.freeze({ ...h, endpoint, metadata: Object.freeze({ ...metadata }) });
+  });
+  const subscribers = rec.subscribers.map(({ declaredOn: _d, ...s }) => Object.freeze(s));
+  return Object.freeze(compact({
+    name: svc.name,
+    version: svc.version ?? 'latest',
+    metadata: Object.freeze({ ...svc.metadata }),
+    description: svc.description,
+    handlers: Object.freeze(handlers),
+    subscribers: Object.freeze(subscribers),
+    clients: Object.freeze([...rec.clients]),
+  }));
+}
+
+/** Member decorators applied after `@Service` (through `decorate()`) must still be checked and seen. */
+function rebuild(cls: Function, rec: ClassRecord): void {
+  if (rec.service) rec.built = build(cls, rec.service, rec);
+}
+
+/** Completes a class as a service. Throws on a second `@Service` or on duplicate endpoint names. */
+export function recordService(cls: Function, info: ServiceInfo): ServiceMeta {
+  const rec = ownRecord(cls);
+  if (rec.service) throw new Error(`@Service on ${cls.name}: applied twice (already "${rec.service.name}"); use one @Service per class`);
+  const service = compact({ ...info, metadata: { ...info.metadata } });
+  const built = build(cls, service, rec);
+  rec.service = service;
+  rec.built = built;
+  return built;
+}
+
+/** Records `method` of `owner` (the class) as an RPC handler; a subclass's record replaces its parent's. */
+export function recordHandler(owner: Function, method: string, fn: Function, info: HandlerInfo = {}): void {
+  const rec = ownRecord(owner);
+  const at = rec.handlers.findIndex((h) => h.method === method);
+  if (at >= 0 && rec.handlers[at].declaredOn === owner) {
+    throw new Error(`@Handler on ${owner.name}.${method}: applied twice; use one @Handler per method`);
+  }
+  const entry: PendingHandler = Object.freeze(compact({
+    method,
+    name: info.name,
+    metadata: Object.freeze({ ...info.metadata }),
+    requestType: info.request ?? designType(owner, method, 'design:paramtypes'),
+    returnType: info.response ?? designType(owner, method, 'design:returntype'),
+    stream: Object.prototype.toString.call(fn) === '[object AsyncGeneratorFunction]',
+    declaredOn: owner,
+  }));
+  if (at >= 0) rec.handlers[at] = entry; else rec.handlers.push(entry);
+  rebuild(owner, rec);
+}
+
+/** Records `method` of `owner` as a broker subscriber. The same topic and queue twice on one method is an error. */
+export function recordSubscriber(owner: Function, method: string, info: SubscriberInfo): void {
+  const rec = ownRecord(owner);
+  const at = rec.subscribers.findIndex((s) => s.method === method && s.topic === info.topic && s.queue === info.queue);
+  if (at >= 0 && rec.subscribers[at].declaredOn === owner) {
+    throw new Error(`@Subscribe on ${owner.name}.${method}: topic "${info.topic}" subscribed twice`);
+  }
+  const entry: PendingSubscriber = Object.freeze(compact({
+    method, topic: info.topic, queue: info.queue, requestType: designType(owner, method, 'design:paramtypes'), declaredOn: owner,
+  }));
+  if (at >= 0) rec.subscribers[at] = entry; else rec.subscribers.push(entry);
+  rebuild(owner, rec);
+}
+
+function clientError(owner: Function, property: string | symbol, target: Function): Error {
+  return new Error(`@InjectClient(${target.name}) on ${owner.name}.${String(property)}: ${target.name} is not decorated `
+    + `with @Service; add @Service('<name>') to ${target.name}, or inject by service name with @InjectClient('<name>')`);
+}
+
+/**
+ * Records an injected client. A class target without `@Service` fails here, except the class being
+ * decorated itself, whose `@Service` has not run yet: {@link resolveClientTarget} checks that one.
+ */
+export function recordClient(owner: Function, property: string | symbol, target: Function | string): void {
+  if (typeof target === 'function' && target !== owner && !hasServiceMeta(target)) throw clientError(owner, property, target);
+  const rec = ownRecord(owner);
+  const at = rec.clients.findIndex((c) => c.property === property);
+  if (at >= 0 && rec.clients[at].owner === owner) {
+    throw new Error(`@InjectClient on ${owner.name}.${String(property)}: applied twice; use one @InjectClient per property`);
+  }
+  const entry: ClientInjection = Object.freeze({ property, target, owner });
+  if (at >= 0) rec.clients[at] = entry; else rec.clients.push(entry);
+  rebuild(owner, rec);
+}
+
+/** The class's own service metadata, or undefined when the class itself has no `@Service`. */
+export function getServiceMeta(cls: Function): ServiceMeta | undefined {
+  return (Reflect.getOwnMetadata(RECORD, cls) as ClassRecord | undefined)?.built;
+}
+
+/** True when the class itself (not just a base class) carries `@Service`. */
+export function hasServiceMeta(cls: Function): boolean {
+  return getServiceMeta(cls) !== undefined;
+}
+
+/** Like {@link getServiceMeta} but throws, naming the class, when it is not a service. */
+export function requireServiceMeta(cls: Function): ServiceMeta {
+  const meta = typeof cls === 'function' ? getServiceMeta(cls) : undefined;
+  if (!meta) {
+    const what = typeof cls === 'function' ? `class ${cls.name || '(anonymous)'}` : String(cls);
+    throw new Error(`${what} is not a service: decorate it with @Service('<name>')`);
+  }
+  return meta;
+}
+
+/** The service an injected client calls. Throws, naming the class and property, for a class without `@Service`. */
+export function resolveClientTarget(injection: ClientInjection): ClientTarget {
+  const { target, owner, property } = injection;
+  if (typeof target === 'string') return { name: target };
+  const service = getServiceMeta(target);
+  if (!service) throw clientError(owner, property, target);
+  return { name: service.name, service };
+}
+
+// ---- registry schemas ---------------------------------------------------------------------------
+
+/** Which side of a call a schema describes: class-transformer exclusions can apply to one side only. */
+export interface DescribeOptions { direction?: 'request' | 'response' }
+
+/** The slice of class-transformer's (non-exported) metadata storage that schemas need. */
+interface TransformerStorage {
+  getExposedMetadatas(t: Function): Array<{ propertyName?: string; options?: { name?: string } }>;
+  getExcludedMetadatas(t: Function): Array<{ propertyName?: string; options?: { toClassOnly?: boolean; toPlainOnly?: boolean } }>;
+  getStrategy(t: Function): 'excludeAll' | 'exposeAll' | 'none';
+  findTypeMetadata(t: Function, prop: string): { typeFunction?: () => Function } | undefined;
+  findExposeMetadata(t: Function, prop: string): { options?: { name?: string } } | undefined;
+}
+
+/** go-micro stops at depth 3 too; it also keeps self-referencing DTOs finite. */
+const MAX_DEPTH = 3;
+
+function transformerStorage(): TransformerStorage | undefined {
+  try {
+    // Not part of class-transformer's public API, but the only way to see @Expose/@Exclude/@Type.
+    return (require('class-transformer/cjs/storage') as { defaultMetadataStorage: TransformerStorage }).defaultMetadataStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+function scalarName(t: Function | undefined): string {
+  if (t === String) return 'string';
+  if (t === Number) return 'number';
+  if (t === Boolean) return 'boolean';
+  if (t === BigInt) return 'bigint';
+  if (t === Date) return 'Date';
+  if (t === Array || t === Set) return 'array';
+  if (t === TYPED_ARRAY || (typeof t === 'function' && t.prototype instanceof TYPED_ARRAY)) return 'bytes';
+  return 'object';
+}
+
+function propertyNames(t: Function, ct: TransformerStorage | undefined, dir: DescribeOptions['direction']): string[] {
+  const names = new Set<string>();
+  for (const m of getMetadataStorage().getTargetValidationMetadatas(t, '', false, false)) if (m.propertyName) names.add(m.propertyName);
+  if (!ct) return [...names];
+  const exposed = ct.getExposedMetadatas(t).map((m) => m.propertyName).filter((p): p is string => !!p);
+  exposed.forEach((p) => names.add(p));
+  const excluded = new Set(ct.getExcludedMetadatas(t).filter(({ options: o }) => !o
+    || (o.toClassOnly === undefined && o.toPlainOnly === undefined) || (o.toClassOnly && o.toPlainOnly)
+    || (o.toClassOnly && dir === 'request') || (o.toPlainOnly && dir === 'response')).map((m) => m.propertyName));
+  const all = ct.getStrategy(t) === 'excludeAll' ? [...names].filter((p) => exposed.includes(p)) : [...names];
+  return all.filter((p) => !excluded.has(p));
+}
+
+function describe(t: Function | undefined, name: string, depth: number, path: Function[], opts: DescribeOptions): Value {
+  if (!isUserClass(t)) return { name, type: scalarName(t) };
+  const value: Value = { name, type: t.name };
+  if (depth >= MAX_DEPTH || path.includes(t)) return value;
+  const ct = transformerStorage();
+  const values = propertyNames(t, ct, opts.direction).map((prop) => {
+    const wire = ct?.findExposeMetadata(t, prop)?.options?.name ?? prop;
+    const design = Reflect.getMetadata('design:type', t.prototype, prop) as Function | undefined;
+    let hinted: Function | undefined;
+    try { hinted = ct?.findTypeMetadata(t, prop)?.typeFunction?.(); } catch { /* a discriminated @Type needs a value */ }
+    if (design === Array) {
+      if (!hinted) return { name: wire, type: 'array' };
+      const elem = describe(hinted, wire, depth + 1, [...path, t], opts);
+      return { ...elem, type: `[]${elem.type}` };
+    }
+    return describe(hinted ?? design, wire, depth + 1, [...path, t], opts);
+  });
+  if (values.length > 0) value.values = values;
+  return value;
+}
+
+/**
+ * A registry `Value` for a DTO class, as go-micro builds one from a Go struct: `{ name, type }` of the
+ * class with one entry per property in `values`. Properties are those class-validator or
+ * class-transformer (`@Expose`, `@Type`) know of, minus `@Exclude`d ones; types come from
+ * `design:type` or `@Type`: `string`, `number`, `boolean`, `bigint`, `Date`, `bytes`, `object`,
+ * `array` (element unknown), `[]Elem`, or a nested class's name with its own `values` (3 levels deep).
+ */
+export function describeType(cls: Function, options: DescribeOptions = {}): Value {
+  return describe(cls, isUserClass(cls) ? cls.name : scalarName(cls), 0, [], options);
+}

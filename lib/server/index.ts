@@ -1,0 +1,60 @@
+/**
+ * Server: serves endpoints over the transport and subscribers over the broker, and registers itself
+ * in the registry (go-micro's mucp server). Dispatch depends only on the request's headers, not on
+ * how it arrived, so other entry points (ADR-32 endpoint subjects) can reuse it.
+ */
+import type { Context } from '../context';
+import type { Value } from '../registry';
+
+/** A request handler: returns the response (or a promise of it); an async generator streams its yields. */
+export type HandlerFn = (req: any, ctx: Context) => unknown;
+
+/** A subscriber: receives the decoded event payload. A throw goes to the broker's error handler. */
+export type SubscriberFn = (payload: any, ctx: Context) => unknown;
+
+/** Options of {@link Server.handle}. */
+export interface HandlerOptions {
+  /** Advertised endpoint metadata. Default `{}` (`stream: 'true'` is added for streams). */
+  metadata?: Record<string, string>;
+  /** Advertised request schema. */
+  request?: Value;
+  /** Advertised response schema. */
+  response?: Value;
+  /** The handler is an async generator whose yields are streamed. Default false. */
+  stream?: boolean;
+  /** Turns the decoded body into the handler's argument (DTO transform and validation); throw a MicroError to refuse. */
+  decode?: (value: unknown) => unknown | Promise<unknown>;
+  /** Turns the handler's result into the value to encode (e.g. `instanceToPlain`). */
+  encode?: (value: unknown) => unknown;
+  /** Not advertised in the registry (like go-micro's internal handlers). Default false. */
+  internal?: boolean;
+}
+
+/** Options of {@link Server.subscribe}. */
+export interface SubscriberOptions {
+  /** Queue group: each event goes to one subscriber of the group. Default: none (every instance gets every event). */
+  queue?: string;
+  /** Turns the decoded payload into the subscriber's argument; a throw is reported to the error handler. */
+  decode?: (value: unknown) => unknown | Promise<unknown>;
+}
+
+export interface Server {
+  /** Adds an endpoint (`Greeter.hello`). Throws on a duplicate name or after start. */
+  handle(endpoint: string, fn: HandlerFn, opts?: HandlerOptions): void;
+  /** Adds a broker subscriber, subscribed on start. Throws after start. */
+  subscribe(topic: string, fn: SubscriberFn, opts?: SubscriberOptions): void;
+  /** Listens, subscribes and registers. Rejects 503 when NATS is unreachable. */
+  start(): Promise<void>;
+  /** Deregisters, refuses new requests (503, so clients retry elsewhere), waits for in-flight ones (bounded), closes. Idempotent. */
+  stop(): Promise<void>;
+  /** The registered service record (after start). */
+  service(): import('../registry').Service;
+  /** `'micro-nats'`. */
+  toString(): string;
+}
+
+export const DEFAULT_STOP_TIMEOUT = 10_000;
+/** Requests with more headers than this are refused with 400. */
+export const MAX_HEADERS = 256;
+/** The largest `Timeout` header accepted: 24 hours in nanoseconds. */
+export const MAX_TIMEOUT_NS = 24 * 3600 * 1e9;

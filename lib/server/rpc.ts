@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import type { Broker, Subscriber } from '../broker';
+import type { Codecs } from '../codec';
+import { metadataFromHeaders, RequestContext, runInContext } from '../context';
+import type { Registry, Service } from '../registry';
+import type { Listener, Transport } from '../transport';
+import { serveSocket, type DispatchHost, type Endpoint } from './dispatch';
+import { DEFAULT_STOP_TIMEOUT, type HandlerFn, type HandlerOptions, type Server, type SubscriberFn,
+  type SubscriberOptions } from './index';
+
+/** Options of {@link RpcServer}. */
+export interface RpcServerOptions {
+  /** Service name (`^[A-Za-z0-9_-]+$`). Required. */
+  name: string;
+  /** Default `latest`. */
+  version?: string;
+  /** Service metadata, also merged into the node's. Default `{}`. */
+  metadata?: Record<string, string>;
+  /** Node id. Default `<name>-<uuid>`. */
+  id?: string;
+  /** Listen address. Default `''` (a unique subject). */
+  address?: string;
+  transport: Transport;
+  registry: Registry;
+  /** Needed only for subscribers. */
+  broker?: Broker;
+  codecs: Codecs;
+  /** Registry TTL in ms passed with each registration. Default 60 000. */
+  registerTtl?: number;
+  /** Bound on waiting for in-flight requests at stop, ms. Default 10 000. */
+  stopTimeout?: number;
+  /** Where unexpected handler errors are logged with their stack. Default `console.error`. */
+  logger?: (message: string, err: unknown) => void;
+}
+
+const NAME = /^[A-Za-z0-9_-]+$/;
+
+/** go-micro's mucp server on the micro-nats transport. */
+export class RpcServer implements Server, DispatchHost {
+  readonly name: string;
+  readonly codecs: Codecs;
+  readonly endpoints = new Map<string, Endpoint>();
+  stopping = false;
+  private readonly subs: { topic: string; fn: SubscriberFn; opts: SubscriberOptions }[] = [];
+  private readonly subscribers: Subscriber[] = [];
+  private listener?: Listener;
+  private record?: Service;
+  private inflight = 0;
+  private idle?: () => void;
+  private stopped?: Promise<void>;
+  private readonly nodeId: string;
+
+  constructor(private readonly opts: RpcServerOptions) {
+    if (!opts || typeof opts.name !== 'string' || !NAME.test(opts.name)) {
+      throw new Error(`server option name: "${opts?.name}" is not a valid service name (letters, digits, "_" and "-" only)`);
+    }
+    this.name = opts.name;
+    this.codecs = opts.codecs;
+    this.nodeId = opts.id ?? `${opts.name}-${randomUUID()}`;
+    this.handle('Debug.Health', () => ({ status: 'ok' }), { internal: true });
+  }
+
+  handle(endpoint: string, fn: HandlerFn, opts: HandlerOptions = {}): void {
+    if (this.listener) throw new Error(`${this.name}: cannot add endpoint ${endpoint} after start`);
+    if (this.endpoints.has(endpoint)) throw new Error(`${this.name}: duplicate endpoint ${endpoint}`);
+    this.endpoints.set(endpoint, { name: endpoint, fn, opts });
+  }
+
+  subscribe(topic: string, fn: SubscriberFn, opts: SubscriberOptions = {}): void {
+    if (this.listener) throw new Error(`${this.name}: cannot subscribe ${topic} after start`);
+    if (!this.opts.broker) throw new Error(`${this.name}: subscribing ${topic} needs a broker`);
+    this.subs.push({ topic, fn, opts });
+  }
+
+  async start(): Promise<void> {
+    if (this.listener) return;
+    this.listener = await this.opts.transport.listen(this.opts.address ?? '');
+    void this.listener.accept((s) => serveSocket(this, s));
+    if (this.subs.length > 0) await this.opts.broker!.connect();
+    for (const s of this.subs) this.subscribers.push(await this.opts.broker!.subscribe(s.topic, (e) => this.onEvent(s, e), { queue: s.opts.queue }));
+    this.record = this.describe(this.listener.addr());
+    await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? 60_000 });
+  }
+
+  stop(): Promise<void> {
+    return (this.stopped ??= this.shutdown());
+  }
+
+  service(): Service {
+    if (!this.record) throw new Error(`${this.name}: not started`);
+    return this.record;
+  }
+
+  toString(): string {
+    return 'micro-nats';
+  }
+
+  begin(): void {
+    this.inflight++;
+  }
+
+  end(): void {
+    if (--this.inflight === 0 && this.idle) this.idle();
+  }
+
+  log(err: unknown, endpoint: string): void {
+    (this.opts.logger ?? ((m, e) => console.error(m, e)))(`${this.name}: ${endpoint} failed`, err);
+  }
+
+  private async onEvent(s: { topic: string; fn: SubscriberFn; opts: SubscriberOptions }, e: import('../broker').Event) {
+    const m = e.message();
+    const codec = this.codecs.get(m.header['Content-Type']);
+    let payload = codec.decode(m.body);
+    if (s.opts.decode) payload = await s.opts.decode(payload);
+    const ctx = new RequestContext(this.name, e.topic(), m.header['Micro-Id'] ?? '', metadataFromHeaders(m.header), Infinity);
+    await runInContext(ctx, () => s.fn(payload, ctx));
+  }
+
+  private async shutdown(): Promise<void> {
+    if (!this.listener) return;
+    if (this.record) await this.opts.registry.deregister(this.record).catch((err) => this.log(err, 'deregister'));
+    this.stopping = true;
+    for (const sub of this.subscribers.splice(0)) await sub.unsubscribe();
+    if (this.inflight > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
+        this.idle = () => { clearTimeout(t); resolve(); };
+      });
+    }
+    await this.listener.close();
+  }
+
+  private describe(address: string): Service {
+    const o = this.opts;
+    const endpoints = [...this.endpoints.values()].filter((e) => !e.opts.internal).map((e) => ({
+      name: e.name,
+      request: e.opts.request,
+      response: e.opts.response,
+      metadata: { ...(e.opts.metadata ?? {}), ...(e.opts.stream ? { stream: 'true' } : {}) },
+    }));
+    const metadata = o.metadata ?? {};
+    const node = { id: this.nodeId, address, metadata: { ...metadata, transport: o.transport.toString(),
+      broker: o.broker?.toString() ?? 'none', registry: o.registry.toString(), server: 'micro-nats', protocol: 'mucp' } };
+    return { name: this.name, version: o.version ?? 'latest', metadata, endpoints, nodes: [node] };
+  }
+}

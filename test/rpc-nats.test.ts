@@ -1,0 +1,168 @@
+import { expect } from 'chai';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { buildComponents, type Components } from '../lib/components';
+import { Codes } from '../lib/errors';
+import { NatsTransport } from '../lib/transport/nats';
+import { startNatsCluster, type NatsCluster } from '../lib/testing';
+import { natsUrl } from './support/nats';
+import { startChildNode, type ChildNode } from './support/child';
+import { rejection, waitFor } from './support/wait';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function stack(servers: string, extra: Parameters<typeof buildComponents>[0] = {}): Components {
+  return buildComponents({ transportAddress: servers, brokerAddress: servers, registryAddress: servers, ...extra });
+}
+
+describe('RPC load sharing across instances', () => {
+  let c: Components;
+  const name = `share-${process.pid}`;
+  before(async () => {
+    c = stack(natsUrl());
+    for (let i = 0; i < 3; i++) {
+      const s = c.server({ name, id: `${name}-${i}` });
+      s.handle('S.who', () => ({ i }));
+      await s.start();
+    }
+  });
+  after(async () => { await c.close(); });
+
+  for (const selector of ['random', 'roundRobin'] as const) {
+    it(`spreads calls over 3 instances with the ${selector} selector`, async () => {
+      const client = stack(natsUrl(), { selector });
+      const counts = [0, 0, 0];
+      for (let k = 0; k < 300; k++) counts[(await client.client.call<{ i: number }>(name, 'S.who', {})).i]++;
+      await client.close();
+      if (selector === 'roundRobin') expect(counts).to.deep.equal([100, 100, 100]);
+      else counts.forEach((n) => expect(n).to.be.greaterThan(50));
+    });
+  }
+});
+
+describe('RPC retries when an instance dies', () => {
+  let children: ChildNode[] = [];
+  afterEach(() => { for (const ch of children) ch.kill(); children = []; });
+
+  it('loses no call when one of two instances is SIGKILLed mid-load', async () => {
+    const name = `victim-${process.pid}`;
+    children = [await startChildNode(natsUrl(), name), await startChildNode(natsUrl(), name)];
+    const c = stack(natsUrl(), { selector: 'roundRobin' });
+    await waitFor(async () => (await c.registry.getService(name).catch(() => []))[0]?.nodes.length === 2, 'both instances registered');
+    let failures = 0;
+    let done = 0;
+    const worker = async () => {
+      for (let k = 0; k < 150; k++) {
+        try { await c.client.call(name, 'Echo.call', { value: k }, { timeout: 3_000, retries: 2 }); } catch { failures++; }
+        done++;
+      }
+    };
+    const load = Promise.all(Array.from({ length: 8 }, worker));
+    await waitFor(() => done > 200, 'calls under way');
+    children[0].kill();
+    await load;
+    expect(done).to.equal(1_200);
+    expect(failures).to.equal(0);
+    await c.close();
+  });
+});
+
+describe('RPC on a 3-node NATS cluster', () => {
+  let cluster: NatsCluster;
+  let children: ChildNode[] = [];
+  before(async () => { cluster = await startNatsCluster(3); });
+  after(async () => { for (const ch of children) ch.kill(); await cluster.stop(); });
+
+  it('keeps 16 calls in flight with no failure while the node under one instance is killed', async () => {
+    const name = `cluster-${process.pid}`;
+    children = [await startChildNode(cluster.urls[0], name), await startChildNode(cluster.urls[1], name)];
+    const c = stack(cluster.urls[2], { selector: 'roundRobin' });
+    await waitFor(async () => (await c.registry.getService(name).catch(() => []))[0]?.nodes.length === 2, 'both instances registered');
+    let failures = 0;
+    let done = 0;
+    const worker = async () => {
+      for (let k = 0; k < 100; k++) {
+        try { await c.client.call(name, 'Echo.call', { value: k }, { timeout: 4_000, retries: 2 }); } catch { failures++; }
+        done++;
+      }
+    };
+    const load = Promise.all(Array.from({ length: 16 }, worker));
+    await waitFor(() => done > 200, 'calls under way');
+    await cluster.kill(0);
+    await load;
+    expect(done).to.equal(1_600);
+    expect(failures).to.equal(0);
+    await c.close();
+  });
+});
+
+describe('RPC server on bad input', () => {
+  let c: Components;
+  let t: NatsTransport;
+  let address: string;
+  before(async () => {
+    c = stack(natsUrl());
+    const s = c.server({ name: 'badinput' });
+    s.handle('B.echo', (r: unknown) => r);
+    await s.start();
+    address = s.service().nodes[0].address;
+    t = new NatsTransport({ servers: natsUrl() });
+  });
+  after(async () => { await t.close(); await c.close(); });
+
+  async function raw(header: Record<string, string>, body: Uint8Array = enc('{}')) {
+    const s = await t.dial(address);
+    await s.send({ header: { 'Micro-Id': '1', ...header }, body });
+    const r = await s.recv({ timeout: 3_000 });
+    await s.close();
+    return r.header['Micro-Error'] ? JSON.parse(r.header['Micro-Error']) : JSON.parse(dec(r.body));
+  }
+
+  const cases: [string, Record<string, string>, Uint8Array<ArrayBuffer>?][] = [
+    ['garbage bytes as the body', { 'Micro-Endpoint': 'B.echo' }, new Uint8Array([0xff, 0x00, 0x13, 0x37])],
+    ['a missing Micro-Endpoint', {}],
+    ['a huge Timeout', { 'Micro-Endpoint': 'B.echo', Timeout: '9'.repeat(30) }],
+    ['a negative Timeout', { 'Micro-Endpoint': 'B.echo', Timeout: '-5' }],
+    ['a header flood', { 'Micro-Endpoint': 'B.echo', ...Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`X-Flood-${i}`, 'x'])) }],
+    ['an unknown content type', { 'Micro-Endpoint': 'B.echo', 'Content-Type': 'text/x-nope' }],
+  ];
+  for (const [what, header, body] of cases) {
+    it(`answers ${what} with a 4xx MicroError and keeps serving`, async () => {
+      const err = await raw(header, body);
+      expect(err.code).to.be.within(400, 499);
+      expect(err.detail).to.be.a('string').and.not.empty;
+      expect(await c.client.call('badinput', 'B.echo', { still: 'ok' })).to.deep.equal({ still: 'ok' });
+    });
+  }
+});
+
+describe('RPC toward a go-micro node', () => {
+  let nc: NatsConnection;
+  let c: Components;
+  before(async () => {
+    nc = await connect({ servers: natsUrl() });
+    // A go-micro v4 server as seen on the wire: envelope in, envelope out.
+    nc.subscribe('_INBOX.gomicro-node', { callback: (_e, m) => {
+      const env = JSON.parse(dec(m.data));
+      const req = JSON.parse(Buffer.from(env.Body, 'base64').toString());
+      const body = Buffer.from(JSON.stringify({ msg: `go says hi to ${req.name}` })).toString('base64');
+      m.respond(enc(JSON.stringify({ Header: { 'Micro-Id': env.Header['Micro-Id'], 'Content-Type': 'application/json', Seen: env.Header['Micro-Method'] }, Body: body })));
+    } });
+    await nc.flush();
+    c = stack(natsUrl());
+    await c.registry.register({ name: 'go-greeter', version: 'latest', metadata: {}, endpoints: [],
+      nodes: [{ id: 'go-greeter-1', address: '_INBOX.gomicro-node', metadata: { server: 'mucp', protocol: 'mucp' } }] });
+  });
+  after(async () => { await c.close(); await nc.close(); });
+
+  it('speaks the go-micro envelope to nodes not marked micro-nats', async () => {
+    expect(await c.client.call('go-greeter', 'Greeter.Hello', { name: 'John' })).to.deep.equal({ msg: 'go says hi to John' });
+  });
+
+  it('evicts a node whose address has no responders and fails fast with 503', async () => {
+    await c.registry.register({ name: 'ghost', version: 'latest', metadata: {}, endpoints: [],
+      nodes: [{ id: 'ghost-1', address: '_INBOX.nobody-home', metadata: { server: 'micro-nats' } }] });
+    const err = await rejection(c.client.call('ghost', 'G.x', {}, { timeout: 3_000 }));
+    expect(err.code).to.equal(Codes.Unavailable);
+  });
+});

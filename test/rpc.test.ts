@@ -1,0 +1,156 @@
+import { expect } from 'chai';
+import { buildComponents, type Components } from '../lib/components';
+import { Codes, MicroError, conflict } from '../lib/errors';
+import type { Context } from '../lib/context';
+import { natsUrl } from './support/nats';
+import { rejection, sleep, waitFor } from './support/wait';
+
+const kinds: [string, () => Components][] = [
+  ['nats', () => buildComponents({ transportAddress: natsUrl(), brokerAddress: natsUrl(), registryAddress: natsUrl() })],
+  ['memory', () => buildComponents({ transport: 'memory', broker: 'memory', registry: 'memory' })],
+];
+
+for (const [kind, make] of kinds) {
+  describe(`RPC over ${kind}`, () => {
+    let c: Components;
+    const svc = `rpc-${kind}-${process.pid}`;
+    let seenCtx: Context | undefined;
+    let generatorClosed = false;
+
+    before(async () => {
+      c = make();
+      const s = c.server({ name: svc, version: '1.0.0' });
+      s.handle('Greeter.hello', (req: { name: string }) => ({ msg: `Hello ${req.name}` }));
+      s.handle('Greeter.ctx', (_req: unknown, ctx: Context) => { seenCtx = ctx; return { left: ctx.deadline - Date.now() }; });
+      s.handle('Greeter.fail', () => { throw new Error('secret stack detail'); });
+      s.handle('Greeter.conflict', () => { throw conflict(svc, 'already exists'); });
+      s.handle('Greeter.slow', async (req: { ms: number }) => { await sleep(req.ms); return { ok: true }; });
+      s.handle('Greeter.count', async function* (req: { n: number }) { for (let i = 0; i < req.n; i++) yield i; }, { stream: true });
+      s.handle('Greeter.forever', async function* () {
+        try { for (let i = 0; ; i++) { yield i; await sleep(1); } } finally { generatorClosed = true; }
+      }, { stream: true });
+      s.handle('Greeter.broken', async function* () { yield 1; throw conflict(svc, 'mid-stream'); }, { stream: true });
+      await s.start();
+    });
+    after(async () => { await c.close(); });
+
+    it('answers a call with the handler result', async () => {
+      expect(await c.client.call(svc, 'Greeter.hello', { name: 'John' })).to.deep.equal({ msg: 'Hello John' });
+    });
+
+    it('answers 10,000 concurrent calls, each with its own result', async () => {
+      const out = await Promise.all(Array.from({ length: 10_000 }, (_, i) => c.client.call<{ msg: string }>(svc, 'Greeter.hello', { name: `n${i}` })));
+      out.forEach((r, i) => expect(r.msg).to.equal(`Hello n${i}`));
+    });
+
+    it('round-trips msgpack bodies', async () => {
+      const r = await c.client.call(svc, 'Greeter.hello', { name: 'Pack' }, { contentType: 'application/msgpack' });
+      expect(r).to.deep.equal({ msg: 'Hello Pack' });
+    });
+
+    it('answers 404 naming an unknown endpoint', async () => {
+      const err = await rejection(c.client.call(svc, 'Greeter.nope', {}));
+      expect(err).to.be.instanceOf(MicroError);
+      expect(err.code).to.equal(Codes.NotFound);
+      expect(err.detail).to.contain('Greeter.nope');
+    });
+
+    it('answers 500 "internal server error" without the stack for an unexpected throw', async () => {
+      const err = await rejection(c.client.call(svc, 'Greeter.fail', {}));
+      expect(err.code).to.equal(Codes.Internal);
+      expect(err.detail).to.equal('internal server error');
+      expect(JSON.stringify(err)).to.not.contain('secret stack detail');
+    });
+
+    it('carries a MicroError thrown by the handler with its code', async () => {
+      const err = await rejection(c.client.call(svc, 'Greeter.conflict', {}));
+      expect(err.toJSON()).to.deep.include({ id: svc, code: 409, detail: 'already exists', status: 'Conflict' });
+    });
+
+    it('fails fast with 503 naming a service that has no node', async () => {
+      const err = await rejection(c.client.call(`absent-${kind}`, 'X.y', {}, { timeout: 2_000 }));
+      expect(err.code).to.equal(Codes.Unavailable);
+      expect(err.detail).to.contain(`absent-${kind}`);
+    });
+
+    it('answers 408 when the handler outlives the call budget', async () => {
+      const err = await rejection(c.client.call(svc, 'Greeter.slow', { ms: 500 }, { timeout: 100, retries: 0 }));
+      expect(err.code).to.equal(Codes.Timeout);
+    });
+
+    it('gives the handler the deadline, id and case-insensitive metadata', async () => {
+      await c.client.call(svc, 'Greeter.ctx', {}, { timeout: 3_000, metadata: { 'X-User': 'ann' } });
+      expect(seenCtx!.service).to.equal(svc);
+      expect(seenCtx!.endpoint).to.equal('Greeter.ctx');
+      expect(seenCtx!.id).to.match(/.+/);
+      expect(seenCtx!.metadata['x-user']).to.equal('ann');
+      expect(seenCtx!.metadata['X-USER']).to.equal('ann');
+      expect(seenCtx!.deadline - Date.now()).to.be.within(0, 3_000);
+    });
+
+    it('answers Debug.Health with status ok', async () => {
+      expect(await c.client.call(svc, 'Debug.Health', {})).to.deep.equal({ status: 'ok' });
+    });
+
+    it('streams 10,000 items in order', async () => {
+      const got: number[] = [];
+      for await (const n of c.client.stream<number>(svc, 'Greeter.count', { n: 10_000 })) got.push(n);
+      expect(got.length).to.equal(10_000);
+      expect(got.every((n, i) => n === i)).to.equal(true);
+    });
+
+    it('stops the generator when the client leaves the stream early', async () => {
+      generatorClosed = false;
+      const got: number[] = [];
+      for await (const n of c.client.stream<number>(svc, 'Greeter.forever', {})) { got.push(n); if (got.length === 5) break; }
+      expect(got).to.deep.equal([0, 1, 2, 3, 4]);
+      await waitFor(() => generatorClosed, 'the server generator to be closed');
+    });
+
+    it('delivers an error raised mid-stream as a MicroError', async () => {
+      const got: number[] = [];
+      const err = await rejection((async () => { for await (const n of c.client.stream<number>(svc, 'Greeter.broken', {})) got.push(n); })());
+      expect(got).to.deep.equal([1]);
+      expect(err.code).to.equal(Codes.Conflict);
+    });
+  });
+}
+
+describe('RPC propagation across hops', () => {
+  let c: Components;
+  const seen: Record<string, { left: number; user?: string }> = {};
+  before(async () => {
+    c = buildComponents({ transportAddress: natsUrl(), brokerAddress: natsUrl(), registryAddress: natsUrl() });
+    const a = c.server({ name: 'hop-a' });
+    const b = c.server({ name: 'hop-b' });
+    const cc = c.server({ name: 'hop-c' });
+    a.handle('A.run', async (_r: unknown, ctx: Context) => { seen.a = { left: ctx.deadline - Date.now(), user: ctx.metadata['x-user'] }; return c.client.call('hop-b', 'B.run', {}); });
+    b.handle('B.run', async (_r: unknown, ctx: Context) => { seen.b = { left: ctx.deadline - Date.now(), user: ctx.metadata['x-user'] }; await sleep(50); return c.client.call('hop-c', 'C.run', {}); });
+    cc.handle('C.run', (_r: unknown, ctx: Context) => { seen.c = { left: ctx.deadline - Date.now(), user: ctx.metadata['x-user'] }; return { done: true }; });
+    for (const s of [a, b, cc]) await s.start();
+  });
+  after(async () => { await c.close(); });
+
+  it('passes the remaining deadline and the metadata from a to b to c', async () => {
+    expect(await c.client.call('hop-a', 'A.run', {}, { timeout: 2_000, retries: 0, metadata: { 'X-User': 'zed' } })).to.deep.equal({ done: true });
+    expect(seen.a.left).to.be.at.most(2_000);
+    expect(seen.c.left).to.be.lessThan(seen.a.left - 40);
+    expect([seen.a.user, seen.b.user, seen.c.user]).to.deep.equal(['zed', 'zed', 'zed']);
+  });
+});
+
+describe('RPC graceful stop', () => {
+  it('answers all 500 requests in flight when the server stops', async () => {
+    const c = buildComponents({ transportAddress: natsUrl(), brokerAddress: natsUrl(), registryAddress: natsUrl() });
+    const s = c.server({ name: 'graceful' });
+    let started = 0;
+    s.handle('G.work', async (req: { i: number }) => { started++; await sleep(200); return { i: req.i }; });
+    await s.start();
+    const calls = Array.from({ length: 500 }, (_, i) => c.client.call<{ i: number }>('graceful', 'G.work', { i }, { retries: 0 }));
+    await waitFor(() => started === 500, 'all 500 requests to start');
+    await s.stop();
+    const out = await Promise.all(calls);
+    out.forEach((r, i) => expect(r.i).to.equal(i));
+    await c.close();
+  });
+});
