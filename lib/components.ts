@@ -4,7 +4,7 @@
  * Defaults are chosen here and in config, nowhere else.
  */
 import type { ConnectionOptions } from '@nats-io/transport-node';
-import type { Broker } from './broker';
+import type { Broker, ErrorHandler } from './broker';
 import { MemoryBroker, MemoryBus } from './broker/memory';
 import { NatsBroker } from './broker/nats';
 import { Codecs } from './codec';
@@ -51,6 +51,8 @@ export interface ComponentOptions {
   /** Default 'random'. */
   selector?: Strategy;
   client?: { timeout?: number; retries?: number };
+  /** Receives events whose subscriber failed (threw, or its DTO was invalid). Default: log. */
+  errorHandler?: ErrorHandler;
   /** Shared memory implementations; default a world of its own. */
   memory?: MemoryWorld;
 }
@@ -84,15 +86,15 @@ export function buildComponents(o: ComponentOptions = {}): Components {
     : o.transport === 'memory' ? new MemoryTransport({ network: world.network })
     : new NatsTransport({ connector: connector(o.transportAddress) });
   const broker = typeof o.broker === 'object' ? o.broker
-    : o.broker === 'memory' ? new MemoryBroker({ bus: world.bus })
-    : new NatsBroker({ connector: connector(o.brokerAddress) });
+    : o.broker === 'memory' ? new MemoryBroker({ bus: world.bus, errorHandler: o.errorHandler })
+    : new NatsBroker({ connector: connector(o.brokerAddress), errorHandler: o.errorHandler });
   const raw = typeof o.registry === 'object' ? o.registry
     : o.registry === 'memory' ? new MemoryRegistry({ store: world.store, registerInterval: o.registerInterval })
     : new NatsRegistry({ connector: connector(o.registryAddress), registerInterval: o.registerInterval });
   const registry = raw instanceof CachedRegistry ? raw : new CachedRegistry(raw, { registerTtl: o.registerTtl });
   const selector = new RegistrySelector({ registry, strategy: o.selector });
   const codecs = new Codecs([new JsonCodec(), new MsgpackCodec()]);
-  const client = new RpcClient({ transport, selector, broker, codecs, timeout: o.client?.timeout, retries: o.client?.retries });
+  const client = new RpcClient({ transport, selector, broker, registry, codecs, timeout: o.client?.timeout, retries: o.client?.retries });
   const servers: RpcServer[] = [];
   let closed: Promise<void> | undefined;
 

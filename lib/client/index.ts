@@ -45,6 +45,8 @@ export interface Client {
   stream<T = unknown>(service: string, endpoint: string, request?: unknown, opts?: StreamOptions): AsyncIterable<T>;
   /** Publishes an event (`Content-Type`, `Micro-Topic`, `Micro-Id` headers). Rejects 400/413/503 as the broker does. */
   publish(topic: string, payload: unknown, opts?: PublishOptions): Promise<void>;
+  /** A typed client of a `@Service` class, or of a service by name (endpoints resolved through the registry). */
+  proxy<T>(target: (new (...args: any[]) => T) | string): import('./proxy').ServiceClient<T>;
   /** Closes pooled sockets. */
   close(): Promise<void>;
   /** `'mucp'`. */

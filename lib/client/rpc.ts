@@ -3,7 +3,8 @@ import type { Broker } from '../broker';
 import type { Codec, Codecs } from '../codec';
 import { currentContext } from '../context';
 import { MicroError, timeout as timeoutError, unavailable } from '../errors';
-import type { Node } from '../registry';
+import type { Node, Registry } from '../registry';
+import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
 import type { Socket, Transport } from '../transport';
 import { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES, type CallOptions, type Client, type PublishOptions,
   type StreamOptions } from './index';
@@ -19,6 +20,8 @@ export interface RpcClientOptions {
   selector?: Selector;
   /** Needed only for publish. */
   broker?: Broker;
+  /** Needed only for proxies by service name (endpoint lookup). */
+  registry?: Registry;
   codecs: Codecs;
   /** Whole-call budget in ms. Default 5 000. */
   timeout?: number;
@@ -80,6 +83,16 @@ export class RpcClient implements Client {
       'Content-Type': codec.contentType, 'Micro-Topic': topic, 'Micro-Id': randomUUID() };
     await (this.brokerReady ??= broker.connect().catch((err) => { this.brokerReady = undefined; throw err; }));
     await broker.publish(topic, { header, body: codec.encode(payload) });
+  }
+
+  /**
+   * A typed client: `proxy(Greeter)` mirrors the `@Handler` methods of a `@Service` class;
+   * `proxy<Greeter>('greeter')` resolves method names to advertised endpoints through the registry.
+   */
+  proxy<T>(target: (new (...args: any[]) => T) | string): ServiceClient<T> {
+    if (typeof target !== 'string') return proxyOfClass<T>(this, target);
+    if (!this.opts.registry) throw new Error(`client.proxy('${target}'): a proxy by name needs the client's registry`);
+    return proxyOfName<T>(this, this.opts.registry, target);
   }
 
   async close(): Promise<void> {

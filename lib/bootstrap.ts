@@ -1,0 +1,100 @@
+/**
+ * bootstrap(): reads configuration, builds the components, binds them and every `@Service` class in an
+ * Inversify container, turns `@Handler`s into endpoints and `@Subscribe`s into subscriptions, starts.
+ */
+import { Container } from 'inversify';
+import type { ConnectionOptions } from '@nats-io/transport-node';
+import type { Broker, ErrorHandler } from './broker';
+import type { RpcClient } from './client/rpc';
+import { buildComponents, type MemoryWorld } from './components';
+import { resolveConfig, type Config, type ConfigInput } from './config';
+import type { Registry } from './registry';
+import type { Server } from './server';
+import type { Transport } from './transport';
+import { TYPES } from './tokens';
+import { requireServiceMeta, resolveClientTarget } from './metadata';
+import { wireService } from './wire';
+
+/** Options of {@link bootstrap}: configuration (overridden by `MICRO_*` env and go-micro flags) and services. */
+export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registry> {
+  /** `@Service` classes to run (at least one, unless the app is a pure client). */
+  services?: Function[];
+  /** Bring your own Inversify container (its bindings are injected into services). Default: a new one. */
+  container?: Container;
+  /** nats.js connection options (auth, TLS, reconnect) passed through to every NATS connection. */
+  nats?: Partial<ConnectionOptions>;
+  /** Stop gracefully on SIGINT/SIGTERM, then exit. Default false. */
+  signals?: boolean;
+  /** Receives events whose `@Subscribe` handler threw or whose DTO was invalid. Default: log. */
+  errorHandler?: ErrorHandler;
+  /** Memory implementations shared by several bootstraps in one process (tests). Default: one of its own. */
+  memory?: MemoryWorld;
+}
+
+/** A running app. */
+export interface App {
+  /** Calls, streams, publishes; `client.proxy(Greeter)` for typed clients. */
+  client: RpcClient;
+  container: Container;
+  transport: Transport;
+  broker: Broker;
+  /** The registry in use (behind its cache). */
+  registry: Registry;
+  /** The server of the first service (every one is in `servers`). */
+  server: Server;
+  servers: Server[];
+  config: Config<Transport, Broker, Registry>;
+  /** Deregisters, finishes in-flight work, drains, disconnects. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
+  const config = resolveConfig<Transport, Broker, Registry>(options);
+  const classes = options.services ?? [];
+  const metas = classes.map((cls) => ({ cls, meta: requireServiceMeta(cls) }));
+  for (const { meta } of metas) for (const c of meta.clients) resolveClientTarget(c);
+  const names = new Set<string>();
+  for (const { cls, meta } of metas) {
+    if (names.has(meta.name)) throw new Error(`bootstrap: two services are named "${meta.name}" (class ${cls.name})`);
+    names.add(meta.name);
+  }
+  const c = buildComponents({
+    transport: config.transport, broker: config.broker, registry: config.registry,
+    transportAddress: [...config.transportAddress], brokerAddress: [...config.brokerAddress], registryAddress: [...config.registryAddress],
+    nats: options.nats, registerTtl: config.registerTtl, registerInterval: config.registerInterval,
+    selector: config.client.selector, client: { timeout: config.client.timeout, retries: config.client.retries },
+    errorHandler: options.errorHandler, memory: options.memory,
+  });
+  const container = options.container ?? new Container();
+  const bindings: [symbol, unknown][] = [[TYPES.Transport, c.transport], [TYPES.Broker, c.broker], [TYPES.Registry, c.registry],
+    [TYPES.Client, c.client], [TYPES.Codec, c.codecs], [TYPES.Selector, c.selector], [TYPES.Config, config]];
+  for (const [token, value] of bindings) {
+    if (container.isBound(token)) throw new Error(`bootstrap: ${String(token)} is already bound in the container given`);
+    container.bind(token).toConstantValue(value);
+  }
+  try {
+    const servers = metas.map(({ cls, meta }, i) => wireService(c, container, cls, meta, config, i === 0 && metas.length === 1));
+    if (servers[0]) container.bind(TYPES.Server).toConstantValue(servers[0]);
+    for (const s of servers) await s.start();
+    return makeApp(c, container, servers, config, options.signals === true);
+  } catch (err) {
+    await c.close();
+    throw err;
+  }
+}
+
+function makeApp(c: ReturnType<typeof buildComponents>, container: Container, servers: Server[],
+                 config: Config<Transport, Broker, Registry>, signals: boolean): App {
+  let stopped: Promise<void> | undefined;
+  const onSignal = () => { void app.stop().then(() => process.exit(0), () => process.exit(1)); };
+  const app: App = {
+    client: c.client, container, transport: c.transport, broker: c.broker, registry: c.registry,
+    server: servers[0], servers, config,
+    stop: () => (stopped ??= (async () => {
+      if (signals) { process.removeListener('SIGINT', onSignal); process.removeListener('SIGTERM', onSignal); }
+      await c.close();
+    })()),
+  };
+  if (signals) { process.once('SIGINT', onSignal); process.once('SIGTERM', onSignal); }
+  return app;
+}

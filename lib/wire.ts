@@ -1,0 +1,47 @@
+/** Turns one `@Service` class into a running server: instance from the container, endpoints, subscribers, clients. */
+import type { Container } from 'inversify';
+import type { Components } from './components';
+import type { Config } from './config';
+import { describeType, resolveClientTarget, type ServiceMeta } from './metadata';
+import { dtoDecoder, toPlain } from './dto';
+import type { RpcServer } from './server/rpc';
+
+type Ctor = new (...args: any[]) => object;
+
+/** Binds and resolves `cls`, injects its clients, and registers its handlers and subscribers on a new server. */
+export function wireService(c: Components, container: Container, cls: Function, meta: ServiceMeta,
+                            config: Config<any, any, any>, only: boolean): RpcServer {
+  const id = cls as Ctor;
+  if (!container.isBound(id)) container.bind(id).toSelf().inSingletonScope();
+  const instance = container.get(id) as Record<string | symbol, any>;
+  for (const inj of meta.clients) {
+    const target = resolveClientTarget(inj);
+    instance[inj.property] = typeof inj.target === 'string' ? c.client.proxy(target.name) : c.client.proxy(inj.target as Ctor);
+  }
+  const srv = config.server;
+  const name = only && srv.name ? srv.name : meta.name;
+  const server = c.server({
+    name,
+    version: only && srv.version ? srv.version : meta.version,
+    metadata: { ...meta.metadata, ...srv.metadata },
+    id: `${name}-${srv.id}`,
+    address: only && srv.address ? srv.address : undefined,
+  });
+  for (const h of meta.handlers) {
+    server.handle(h.endpoint, instance[h.method].bind(instance), {
+      metadata: { ...h.metadata },
+      stream: h.stream,
+      request: h.requestType ? describeType(h.requestType, { direction: 'request' }) : undefined,
+      response: h.returnType ? describeType(h.returnType, { direction: 'response' }) : undefined,
+      decode: h.requestType ? dtoDecoder(name, h.endpoint, h.requestType as Ctor) : undefined,
+      encode: toPlain,
+    });
+  }
+  for (const s of meta.subscribers) {
+    server.subscribe(s.topic, instance[s.method].bind(instance), {
+      queue: s.queue,
+      decode: s.requestType ? dtoDecoder(name, s.topic, s.requestType as Ctor) : undefined,
+    });
+  }
+  return server;
+}
