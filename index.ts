@@ -18,7 +18,7 @@ export { NatsTransport, type NatsTransportOptions } from './lib/transport/nats';
 export { MemoryTransport, MemoryNetwork, type MemoryTransportOptions } from './lib/transport/memory';
 
 export type { Broker, Event, Subscriber, BrokerOptions, SubscribeOptions, PublishOptions as BrokerPublishOptions,
-  Handler as BrokerHandler, ErrorHandler } from './lib/broker';
+  DisconnectOptions as BrokerDisconnectOptions, Handler as BrokerHandler, ErrorHandler } from './lib/broker';
 export { NatsBroker, type NatsBrokerOptions } from './lib/broker/nats';
 export { MemoryBroker, type MemoryBrokerOptions } from './lib/broker/memory';
 export { MemoryBus } from './lib/broker/memory-bus';

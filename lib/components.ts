@@ -68,7 +68,7 @@ export interface Components {
   client: RpcClient;
   /** A server on these components; stopped by `close()`. */
   server(opts: Pick<RpcServerOptions, 'name' | 'version' | 'metadata' | 'id' | 'address' | 'logger'>): RpcServer;
-  /** Stops servers, then releases client, broker, registry, transport and connections. Idempotent. */
+  /** Stops servers, then releases the client and the components it created (not instances passed in). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -101,10 +101,11 @@ export function buildComponents(o: ComponentOptions = {}): Components {
   const close = async () => {
     for (const s of servers) await s.stop();
     await client.close();
-    await broker.disconnect();
+    if (typeof o.broker !== 'object') await broker.disconnect();
     await selector.close();
     await registry.close();
-    await transport.close();
+    if (raw !== registry && typeof o.registry !== 'object') await raw.close();
+    if (typeof o.transport !== 'object') await transport.close();
   };
   return {
     transport, broker, registry, selector, codecs, client,

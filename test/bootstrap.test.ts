@@ -7,6 +7,8 @@ import { Service, Handler, Subscribe, InjectClient, bootstrap, MicroError, TYPES
 import type { App, Broker, Context, ServiceClient, Event } from '../index';
 import { natsUrl } from './support/nats';
 import { rejection, sleep, waitFor } from './support/wait';
+import { connections } from './support/connz';
+import { startNatsServer, type NatsServer } from '../lib/testing';
 
 class HelloRequest { @IsString() @MinLength(1) name!: string }
 class UserCreated { @IsInt() @Min(1) id!: number }
@@ -218,5 +220,20 @@ describe('bootstrap: configuration and misuse', () => {
   it('fails for an unknown transport name, listing the accepted ones', async () => {
     const err = await rejection(bootstrap({ services: [Greeter], ...nats({ transport: 'carrier-pigeon' as never }) }));
     expect(err.message).to.match(/carrier-pigeon/).and.match(/nats/);
+  });
+});
+
+describe('bootstrap: NATS connections', () => {
+  let server: NatsServer;
+  before(async () => { server = await startNatsServer({ monitor: true }); });
+  after(async () => { await server.stop(); });
+
+  it('shares one NATS connection among transport, broker, registry and several services, and closes it on stop', async () => {
+    const app = await bootstrap({ services: [Greeter, Frontend], container: withGreeting(), address: server.url, argv: [], env: {} });
+    expect((await app.client.proxy(Frontend).welcome({ name: 'One' })).msg).to.equal('Hello One');
+    await app.client.publish('user.created', { id: 1 });
+    expect(await connections(server.monitorUrl!)).to.equal(1);
+    await app.stop();
+    await waitFor(async () => (await connections(server.monitorUrl!)) === 0, 'the connection to close');
   });
 });

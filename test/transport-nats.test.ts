@@ -62,7 +62,7 @@ describe('NatsTransport on NATS', () => {
     const seen: Uint8Array[] = [];
     const sub = raw.subscribe('envelope.probe', { callback: (_e, m) => { seen.push(m.data); m.respond(m.data); } });
     await raw.flush();
-    const s = await t.dial('envelope.probe', { envelope: true } as never);
+    const s = await t.dial('envelope.probe', { envelope: true });
     await s.send({ header: { A: 'b' }, body: enc('payload') });
     const r = await s.recv();
     expect(JSON.parse(dec(seen[0]))).to.deep.equal({ Header: { A: 'b' }, Body: Buffer.from('payload').toString('base64') });

@@ -34,7 +34,12 @@ export class NatsConnector {
   async acquire(): Promise<NatsConnection> {
     this.refs++;
     if (!this.conn) this.conn = this.open();
+    const pending = this.conn;
     try {
+      const nc = await pending;
+      if (!nc.isClosed()) return nc;
+      // It gave up reconnecting: dead for good. Replace it (once) for everyone still holding a reference.
+      if (this.conn === pending) this.conn = this.open();
       return await this.conn;
     } catch (err) {
       this.refs--;
@@ -70,8 +75,6 @@ export class NatsConnector {
         ...this.natsOptions,
         servers: this.servers,
       });
-      // A connection that gave up reconnecting is dead for good: the next acquire() opens a new one.
-      void nc.closed().then(() => { if (this.conn && this.refs > 0) this.conn = undefined; });
       return nc;
     } catch (err) {
       throw unavailable('micro.nats', `cannot connect to NATS at ${this.servers.join(', ')}: ${(err as Error).message}`);

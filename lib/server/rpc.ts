@@ -108,18 +108,24 @@ export class RpcServer implements Server, DispatchHost {
   }
 
   private async onEvent(s: { topic: string; fn: SubscriberFn; opts: SubscriberOptions }, e: import('../broker').Event) {
-    const m = e.message();
-    const codec = this.codecs.get(m.header['Content-Type']);
-    let payload = codec.decode(m.body);
-    if (s.opts.decode) payload = await s.opts.decode(payload);
-    const ctx = new RequestContext(this.name, e.topic(), m.header['Micro-Id'] ?? '', metadataFromHeaders(m.header), Infinity);
-    await runInContext(ctx, () => s.fn(payload, ctx));
+    this.begin();
+    try {
+      const m = e.message();
+      const codec = this.codecs.get(m.header['Content-Type']);
+      let payload = codec.decode(m.body);
+      if (s.opts.decode) payload = await s.opts.decode(payload);
+      const ctx = new RequestContext(this.name, e.topic(), m.header['Micro-Id'] ?? '', metadataFromHeaders(m.header), Infinity);
+      await runInContext(ctx, () => s.fn(payload, ctx));
+    } finally {
+      this.end();
+    }
   }
 
   private async shutdown(): Promise<void> {
     if (!this.listener) return;
     if (this.record) await this.opts.registry.deregister(this.record).catch((err) => this.log(err, 'deregister'));
     this.stopping = true;
+    // No new events; handlers already running are in-flight work and are waited for below.
     for (const sub of this.subscribers.splice(0)) await sub.unsubscribe();
     if (this.inflight > 0) {
       await new Promise<void>((resolve) => {

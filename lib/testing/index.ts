@@ -19,8 +19,10 @@ export interface NatsServerOptions {
   jetstream?: boolean;
   /** Client port. Default: a free loopback port. */
   port?: number;
-  /** Extra nats-server arguments, e.g. `['--user', 'a', '--pass', 'b']`. */
+  /** Extra nats-server arguments, e.g. `['--user', 'a', '--pass', 'b']` (`max_payload` has no flag: use `config`). */
   args?: string[];
+  /** Serve the HTTP monitoring endpoints (`/connz`, `/varz`) on a free port, given as `monitorUrl`. Default false. */
+  monitor?: boolean;
   /** nats-server configuration file text for settings that have no flag, e.g. `'max_payload: 4096'`. */
   config?: string;
 }
@@ -30,6 +32,8 @@ export interface NatsServer {
   /** `nats://127.0.0.1:<port>` */
   url: string;
   port: number;
+  /** `http://127.0.0.1:<port>` of the monitoring endpoints, with `monitor: true`. */
+  monitorUrl?: string;
   /** Graceful stop (SIGTERM); resolves when the process exited. */
   stop(): Promise<void>;
   /** Abrupt stop (SIGKILL), as a crash. */
@@ -49,9 +53,10 @@ export interface NatsCluster {
   restart(i: number): Promise<void>;
 }
 
-function serverHandle(proc: NatsProcess, cleanup: () => void, onRestart: () => Promise<void> = async () => {}): NatsServer {
+function serverHandle(proc: NatsProcess, cleanup: () => void, onRestart: () => Promise<void> = async () => {}, mport?: number): NatsServer {
   return {
     url: `nats://127.0.0.1:${proc.port}`,
+    ...(mport ? { monitorUrl: `http://127.0.0.1:${mport}` } : {}),
     port: proc.port,
     stop: async () => { await proc.stop(); cleanup(); },
     kill: () => proc.kill(),
@@ -66,13 +71,15 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const args = ['-a', '127.0.0.1', '-p', String(port), ...(opts.args ?? [])];
   const dir = mkdtempSync(join(tmpdir(), 'micro-nats-'));
   if (opts.jetstream) args.push('-js', '-sd', join(dir, 'js'));
+  const mport = opts.monitor ? await freePort() : undefined;
+  if (mport) args.push('-m', String(mport));
   if (opts.config !== undefined) {
     writeFileSync(join(dir, 'nats.conf'), opts.config);
     args.push('-c', join(dir, 'nats.conf'));
   }
   const proc = new NatsProcess(bin, args, port);
   await proc.start();
-  return serverHandle(proc, () => rmSync(dir, { recursive: true, force: true }));
+  return serverHandle(proc, () => rmSync(dir, { recursive: true, force: true }), undefined, mport);
 }
 
 /** Starts `n` nats-servers routed into one cluster on loopback and waits until every route is up. */

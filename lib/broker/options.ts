@@ -1,0 +1,90 @@
+import { badRequest, unavailable, MicroError } from '../errors';
+import { checkSubject } from '../nats/subject';
+import type { Message } from '../transport/index';
+import type { BrokerOptions, Event, SubscribeOptions } from './index';
+
+/** Default bound on a draining disconnect, in ms. */
+export const DEFAULT_DRAIN_TIMEOUT = 5_000;
+
+/** The error id of everything the broker raises itself. */
+export const BROKER_ID = 'micro.broker';
+
+/** Logs a failed handler: the default `errorHandler`. */
+export function logHandlerError(e: Event): void {
+  console.error(`${BROKER_ID}: handler for topic "${e.topic()}" failed:`, e.error());
+}
+
+/** Validates `o` eagerly (400 naming the option) and returns it merged over `base`. */
+export function resolveBrokerOptions(o: Partial<BrokerOptions>, base?: Required<BrokerOptions>): Required<BrokerOptions> {
+  if (o.errorHandler !== undefined && typeof o.errorHandler !== 'function') {
+    throw badRequest(BROKER_ID, `broker option errorHandler: expected a function, got ${typeof o.errorHandler}`);
+  }
+  if (o.drain !== undefined && typeof o.drain !== 'boolean') {
+    throw badRequest(BROKER_ID, `broker option drain: expected a boolean, got ${String(o.drain)}`);
+  }
+  checkMillis(o.drainTimeout, 'broker option drainTimeout');
+  return {
+    errorHandler: o.errorHandler ?? base?.errorHandler ?? logHandlerError,
+    drain: o.drain ?? base?.drain ?? true,
+    drainTimeout: o.drainTimeout ?? base?.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
+  };
+}
+
+/** Throws 400 unless `v` is undefined or a finite number of ms >= 0. */
+export function checkMillis(v: unknown, what: string): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
+    throw badRequest(BROKER_ID, `${what}: expected a number of milliseconds >= 0, got ${String(v)}`);
+  }
+}
+
+/** The queue group of `opts`, or undefined for none (`''` counts as none). Throws 400 for white space. */
+export function queueOf(opts: SubscribeOptions | undefined): string | undefined {
+  const q = opts?.queue;
+  if (q === undefined || q === '') return undefined;
+  if (typeof q !== 'string' || /\s/.test(q)) {
+    throw badRequest(BROKER_ID, `queue "${String(q)}" is not a valid queue group name: no white space allowed`);
+  }
+  return q;
+}
+
+/** Throws 400 unless `m` is a Message with a Uint8Array body and an object header (or none). */
+export function checkMessage(m: Message): void {
+  if (!m || !(m.body instanceof Uint8Array) || (m.header != null && typeof m.header !== 'object')) {
+    throw badRequest(BROKER_ID, 'message must be { header: Record<string, string>, body: Uint8Array }');
+  }
+}
+
+/** Throws 400 unless `h` is a function. */
+export function checkHandler(h: unknown): void {
+  if (typeof h !== 'function') throw badRequest(BROKER_ID, `subscribe: handler must be a function, got ${typeof h}`);
+}
+
+/** The 503 of a publish or subscribe on a broker that is not connected. */
+export function notConnected(what: string): MicroError {
+  return unavailable(BROKER_ID, `broker not connected: ${what} needs connect() first`);
+}
+
+/** Resolves true when `p` settles within `ms`, false otherwise (it is not cancelled). Never rejects. */
+export function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = () => { clearTimeout(timer); resolve(true); };
+    p.then(done, done);
+  });
+}
+
+/**
+ * Validates publish topics (400, no wildcards) and remembers the good ones, so the hot path pays a Set
+ * lookup rather than a split and a regex per token. Bounded: forgets everything past `max` topics.
+ */
+export class TopicCheck {
+  private readonly ok = new Set<string>();
+  constructor(private readonly max = 10_000) {}
+
+  publish(topic: string): void {
+    if (this.ok.has(topic)) return;
+    checkSubject(topic, 'topic');
+    if (this.ok.size >= this.max) this.ok.clear();
+    this.ok.add(topic);
+  }
+}

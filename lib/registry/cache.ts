@@ -1,0 +1,284 @@
+/**
+ * A cache in front of any registry (go-micro `registry/cache`, without its faults):
+ * - the first lookup of a name queries the registry and starts ONE watch (for every name the cache holds);
+ *   later lookups are answered from memory and watch events keep entries current;
+ * - every NODE expires `registerTtl` after its last announcement (query answer, create, update/heartbeat),
+ *   so a crashed node drops out even while its siblings heartbeat (go-micro kept it: ocis#6762);
+ * - when the registry fails (not "not found"), the last known nodes are served (stale);
+ * - concurrent lookups of one name share one query;
+ * - `evict(service, nodeIdOrAddress)` drops a node at once (the client does it on "no responders");
+ * - empty results are never cached as found: a miss is a {@link RegistryNotFoundError}, remembered for
+ *   `notFoundTtl` while the watch is up (a `create` seen meanwhile ends it).
+ * Lookups return shared, frozen arrays: do not mutate them.
+ */
+import {
+  DEFAULT_REGISTER_TTL, RegistryNotFoundError, RegistryUnavailableError, type Node, type RegisterOptions,
+  type Registry, type RegistryOptions, type Result, type Service, type Watcher, type WatchOptions,
+} from './index';
+import { checkLookupName, checkMs } from './util';
+
+/** Options of {@link CachedRegistry}. */
+export interface CacheOptions {
+  /** A node whose last announcement is older than this many ms is dropped. Default 60 000 (go-micro `--register_ttl`). */
+  registerTtl?: number;
+  /** A "not found" is remembered this many ms (while the watch is up). 0 disables. Default 1 000. */
+  notFoundTtl?: number;
+}
+
+interface CachedNode { node: Node; seen: number }
+interface CachedVersion { meta: Service; sig: string; nodes: Map<string, CachedNode> }
+interface Entry {
+  versions: Map<string, CachedVersion>;
+  /** The frozen answer to lookups; empty when no live node. */
+  view: readonly Service[];
+  /** When the first node expires (the view must then be pruned). */
+  expiresAt: number;
+  /** The last non-empty view, served when the registry fails. */
+  lastGood?: readonly Service[];
+  notFoundUntil: number;
+  /** Node deletions seen while a query is in flight (so its answer does not bring them back). */
+  tombstones?: Map<string, number>;
+}
+
+const EMPTY: readonly Service[] = Object.freeze([]);
+
+function deepFreeze<T>(x: T): T {
+  if (x && typeof x === 'object' && !Object.isFrozen(x)) {
+    for (const v of Object.values(x)) deepFreeze(v);
+    Object.freeze(x);
+  }
+  return x;
+}
+
+function sameMetadata(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+export class CachedRegistry implements Registry {
+  private readonly ttl: number;
+  private readonly notFoundTtl: number;
+  private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<Service[]>>();
+  private watcher?: Watcher;
+  private watchStarting?: Promise<void>;
+  private closed = false;
+
+  /** @param registry the registry behind the cache; the cache never closes it. */
+  constructor(readonly registry: Registry, options: CacheOptions = {}) {
+    checkMs('cache', 'registerTtl', options.registerTtl, 1);
+    checkMs('cache', 'notFoundTtl', options.notFoundTtl);
+    this.ttl = options.registerTtl ?? DEFAULT_REGISTER_TTL;
+    this.notFoundTtl = options.notFoundTtl ?? 1_000;
+  }
+
+  /** Passed to the registry. */
+  init(opts?: Partial<RegistryOptions>): void { this.registry.init(opts); }
+  /** The registry's options. */
+  options(): RegistryOptions { return this.registry.options(); }
+  /** Passed to the registry (the watch brings the change into the cache). */
+  register(service: Service, opts?: RegisterOptions): Promise<void> { return this.registry.register(service, opts); }
+  /** Passed to the registry (the watch brings the change into the cache). */
+  deregister(service: Service): Promise<void> { return this.registry.deregister(service); }
+  /** Passed to the registry: a list is always a fresh query. */
+  listServices(): Promise<Service[]> { return this.registry.listServices(); }
+  /** Passed to the registry. */
+  watch(opts?: WatchOptions): Promise<Watcher> { return this.registry.watch(opts); }
+  /** The registry's name. */
+  toString(): string { return this.registry.toString(); }
+
+  /**
+   * The live versions and nodes of `name` from memory, querying the registry on the first lookup, after
+   * every node expired, or while the watch is down. Rejects {@link RegistryNotFoundError} (404) when no
+   * node holds it; the registry's error (503) when it fails and nothing was ever known of `name`.
+   */
+  getService(name: string): Promise<Service[]> {
+    const hit = this.lookup(name);
+    if (hit !== undefined) return Promise.resolve(hit as Service[]);
+    return this.slow(name);
+  }
+
+  /**
+   * The cached live services of `name` without querying: undefined when the cache cannot answer from
+   * memory (unknown, all expired, watch down). Cheap: no allocation, no JSON. The array is frozen.
+   */
+  lookup(name: string): readonly Service[] | undefined {
+    const e = this.entries.get(name);
+    if (e === undefined || this.watcher === undefined) return undefined;
+    if (Date.now() >= e.expiresAt) this.prune(e, Date.now());
+    return e.view.length > 0 ? e.view : undefined;
+  }
+
+  /** Drops the nodes of `service` whose id or address is `node` at once. Returns how many were dropped. */
+  evict(service: string, node: string): number {
+    const e = this.entries.get(service);
+    if (!e) return 0;
+    let dropped = 0;
+    for (const v of e.versions.values()) {
+      for (const [id, c] of v.nodes) if (id === node || c.node.address === node) { v.nodes.delete(id); dropped++; }
+    }
+    if (dropped > 0) this.rebuild(e, Date.now());
+    return dropped;
+  }
+
+  /** Stops the watch and forgets everything. Does not close the registry behind. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.watcher?.stop();
+    this.watcher = undefined;
+    this.entries.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------------
+
+  private slow(name: string): Promise<Service[]> {
+    let p = this.inflight.get(name);
+    if (p) return p;
+    p = this.fetch(name).finally(() => this.inflight.delete(name));
+    this.inflight.set(name, p);
+    return p;
+  }
+
+  private async fetch(name: string): Promise<Service[]> {
+    checkLookupName(name);
+    if (this.closed) throw new RegistryUnavailableError('the registry cache is closed');
+    let e = this.entries.get(name);
+    if (!e) {
+      e = { versions: new Map(), view: EMPTY, expiresAt: Infinity, notFoundUntil: 0 };
+      this.entries.set(name, e);
+    }
+    if (this.watcher && e.view.length === 0 && Date.now() < e.notFoundUntil) throw new RegistryNotFoundError(name);
+    // events from here on (watch start included) count as newer than the query's answer
+    const start = Date.now();
+    e.tombstones = new Map();
+    let found: Service[];
+    try {
+      await this.startWatch();
+      found = await this.registry.getService(name);
+    } catch (err) {
+      if (!(err instanceof RegistryNotFoundError)) { e.tombstones = undefined; return this.stale(e, err); }
+      found = [];
+    }
+    this.applyQuery(e, found, start);
+    e.tombstones = undefined;
+    if (e.view.length > 0) return e.view as Service[];
+    e.notFoundUntil = this.watcher ? Date.now() + this.notFoundTtl : 0;
+    throw new RegistryNotFoundError(name);
+  }
+
+  private stale(e: Entry, err: unknown): Service[] {
+    if (e.lastGood) return e.lastGood as Service[];
+    throw err;
+  }
+
+  private startWatch(): Promise<void> {
+    if (this.watcher) return Promise.resolve();
+    this.watchStarting ??= this.registry.watch().then((w) => {
+      if (this.closed) { w.stop(); return; }
+      this.watcher = w;
+      void this.follow(w);
+    }).finally(() => { this.watchStarting = undefined; });
+    return this.watchStarting;
+  }
+
+  /** Applies watch events until the watch ends; then entries are no longer trusted until a new watch starts. */
+  private async follow(w: Watcher): Promise<void> {
+    try {
+      for (;;) this.apply(await w.next());
+    } catch {
+      if (this.watcher === w) this.watcher = undefined;
+    }
+  }
+
+  private apply(r: Result): void {
+    const e = this.entries.get(r.service.name);
+    if (!e) return;
+    const now = Date.now();
+    const s = r.service;
+    let changed = false;
+    if (r.action === 'delete') {
+      const v = e.versions.get(s.version);
+      const ids = s.nodes.length > 0 ? s.nodes.map((n) => n.id) : v ? [...v.nodes.keys()] : [];
+      for (const id of ids) {
+        if (v?.nodes.delete(id)) changed = true;
+        e.tombstones?.set(id, now);
+      }
+    } else {
+      changed = this.upsert(e, s, now);
+      for (const n of s.nodes) e.tombstones?.delete(n.id);
+      if (s.nodes.length > 0) e.notFoundUntil = 0;
+    }
+    if (changed) this.rebuild(e, now);
+  }
+
+  /** Merges a service version into an entry; returns whether the view changes (not just timestamps). */
+  private upsert(e: Entry, s: Service, now: number): boolean {
+    const sig = JSON.stringify([s.metadata, s.endpoints]);
+    let v = e.versions.get(s.version);
+    let changed = false;
+    if (!v) {
+      v = { meta: s, sig, nodes: new Map() };
+      e.versions.set(s.version, v);
+      changed = true;
+    } else if (v.sig !== sig) {
+      v.meta = s;
+      v.sig = sig;
+      changed = true;
+    }
+    for (const n of s.nodes) {
+      const c = v.nodes.get(n.id);
+      if (c && c.node.address === n.address && sameMetadata(c.node.metadata, n.metadata)) { c.seen = now; continue; }
+      v.nodes.set(n.id, { node: deepFreeze({ id: n.id, address: n.address, metadata: { ...n.metadata } }), seen: now });
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** A query's answer replaces what it covers: nodes that neither answered nor announced since `start` go. */
+  private applyQuery(e: Entry, found: Service[], start: number): void {
+    const now = Date.now();
+    for (const s of found) {
+      const live = s.nodes.filter((n) => !((e.tombstones?.get(n.id) ?? -1) >= start));
+      this.upsert(e, { ...s, nodes: live }, now);
+    }
+    for (const v of e.versions.values()) for (const [id, c] of v.nodes) if (c.seen < start) v.nodes.delete(id);
+    this.rebuild(e, now);
+  }
+
+  /** Drops expired nodes; rebuilds the view only when some went. */
+  private prune(e: Entry, now: number): void {
+    let dropped = false;
+    let next = Infinity;
+    for (const v of e.versions.values()) {
+      for (const [id, c] of v.nodes) {
+        const exp = c.seen + this.ttl;
+        if (exp <= now) { v.nodes.delete(id); dropped = true; } else if (exp < next) next = exp;
+      }
+    }
+    if (dropped) this.rebuild(e, now);
+    else e.expiresAt = next;
+  }
+
+  /** Recomputes the frozen view and the next expiry from the entry's nodes. */
+  private rebuild(e: Entry, now: number): void {
+    const view: Service[] = [];
+    let next = Infinity;
+    for (const [version, v] of e.versions) {
+      const nodes: Node[] = [];
+      for (const [id, c] of v.nodes) {
+        const exp = c.seen + this.ttl;
+        if (exp <= now) { v.nodes.delete(id); continue; }
+        if (exp < next) next = exp;
+        nodes.push(c.node);
+      }
+      if (nodes.length === 0) { e.versions.delete(version); continue; }
+      const m = v.meta;
+      view.push(deepFreeze({ name: m.name, version: m.version, metadata: { ...m.metadata }, endpoints: structuredClone(m.endpoints), nodes }));
+    }
+    e.view = view.length > 0 ? Object.freeze(view) : EMPTY;
+    e.expiresAt = next;
+    if (view.length > 0) e.lastGood = e.view;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The NATS registry's hold on its connection. A connection that closed for good is given back and a new
+ * one acquired on the next use (go-micro kept a dead connection for ever, so its registry stayed broken).
+ * Tracks whether the connection is up, so queries fail at once with 503 while NATS is away.
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnector } from '../nats/connection';
+import { RegistryUnavailableError } from './index';
+
+export class RegistryConnection {
+  /** False between a disconnect and the reconnect; a query then fails 503 at once. */
+  connected = false;
+  private current?: Promise<NatsConnection>;
+  private live?: NatsConnection;
+  private readonly lostListeners = new Set<() => void>();
+  private closed = false;
+
+  /** @param onFresh called with each newly acquired connection, before anyone else uses it */
+  constructor(private readonly connector: NatsConnector, private readonly onFresh: (nc: NatsConnection) => void) {}
+
+  /** The connection, without opening one: undefined when none is open or it closed. */
+  peek(): NatsConnection | undefined {
+    return this.live && !this.live.isClosed() ? this.live : undefined;
+  }
+
+  /** The live connection, acquiring a new one when the last one closed. Rejects 503 when NATS is unreachable. */
+  async get(): Promise<NatsConnection> {
+    if (this.closed) throw new RegistryUnavailableError('the NATS registry is closed');
+    const cur = this.current;
+    if (!cur) {
+      const next = this.open();
+      this.current = next;
+      next.catch(() => { if (this.current === next) this.current = undefined; });
+      return next;
+    }
+    const nc = await cur;
+    if (!nc.isClosed()) return nc;
+    if (this.current === cur) {
+      this.current = undefined;
+      await this.connector.release(false);
+    }
+    return this.get();
+  }
+
+  /** Calls `fn` when the connection drops (disconnect or close); returns the function that stops listening. */
+  onLost(fn: () => void): () => void {
+    this.lostListeners.add(fn);
+    return () => this.lostListeners.delete(fn);
+  }
+
+  /** Gives the connection back to the connector. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const cur = this.current;
+    this.current = undefined;
+    this.lost();
+    if (cur && (await cur.then(() => true, () => false))) await this.connector.release();
+  }
+
+  private async open(): Promise<NatsConnection> {
+    let nc: NatsConnection;
+    try {
+      nc = await this.connector.acquire();
+      if (nc.isClosed()) {
+        // the connector has not noticed the close yet: give it back and ask once more
+        await this.connector.release(false);
+        await Promise.resolve();
+        nc = await this.connector.acquire();
+        if (nc.isClosed()) { await this.connector.release(false); throw new Error('the shared NATS connection is closed'); }
+      }
+    } catch (err) {
+      throw new RegistryUnavailableError(`registry cannot reach NATS: ${(err as Error).message}`);
+    }
+    if (this.closed) {
+      await this.connector.release();
+      throw new RegistryUnavailableError('the NATS registry is closed');
+    }
+    this.live = nc;
+    this.connected = true;
+    void this.monitor(nc);
+    this.onFresh(nc);
+    return nc;
+  }
+
+  private async monitor(nc: NatsConnection): Promise<void> {
+    try {
+      for await (const s of nc.status()) {
+        if (this.live !== nc) return;
+        if (s.type === 'disconnect' || s.type === 'close') this.lost();
+        else if (s.type === 'reconnect') this.connected = true;
+      }
+    } catch { /* iterator ended */ }
+    if (this.live === nc) this.lost();
+  }
+
+  private lost(): void {
+    this.connected = false;
+    for (const fn of [...this.lostListeners]) fn();
+  }
+}
+
+/** Waits until the server has processed everything sent so far; rejects 503 when it does not answer within `ms`. */
+export async function flushWithin(nc: NatsConnection, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ok = await Promise.race([
+      nc.flush().then(() => true, () => false),
+      new Promise<boolean>((r) => { timer = setTimeout(() => r(false), ms); }),
+    ]);
+    if (!ok) throw new RegistryUnavailableError(`${what}: NATS did not answer within ${ms} ms`);
+  } finally {
+    clearTimeout(timer);
+  }
+}

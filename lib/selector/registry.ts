@@ -1,0 +1,134 @@
+import { CachedRegistry, type CacheOptions } from '../registry/cache';
+import { RegistryNotFoundError, type Node, type Registry, type Service } from '../registry/index';
+import { isNoResponders, NoneAvailableError, parseStrategy, type Next, type SelectOptions, type Selector, type Strategy } from './index';
+
+/** Options of {@link RegistrySelector}. */
+export interface RegistrySelectorOptions {
+  /** Where nodes come from. A {@link CachedRegistry} is used as is; any other registry gets a cache of the selector's own. */
+  registry: Registry;
+  /** Default strategy: `random` or `roundRobin` (names as {@link parseStrategy} reads them). Default `random`. */
+  strategy?: Strategy | string;
+  /** Options of the cache the selector creates (ignored when `registry` is a cache). */
+  cache?: CacheOptions;
+  /** Which errors given to `mark` evict the node. Default {@link isNoResponders}. */
+  evictOn?: (err: unknown) => boolean;
+}
+
+const NO_FILTER = '\u0000';
+
+/** Nodes of the services that pass version/endpoint (and, per node, metadata/predicate) filters, in a stable order. */
+function candidates(services: readonly Service[], o: SelectOptions): Node[] {
+  const out: Node[] = [];
+  const md = o.metadata ? Object.entries(o.metadata) : undefined;
+  for (const s of services) {
+    if (o.version !== undefined && s.version !== o.version) continue;
+    if (o.endpoint !== undefined && !s.endpoints.some((e) => e.name === o.endpoint)) continue;
+    for (const n of s.nodes) {
+      if (md && !md.every(([k, v]) => n.metadata[k] === v)) continue;
+      if (o.filter && !o.filter(n, s)) continue;
+      out.push(n);
+    }
+  }
+  return out;
+}
+
+function describe(o: SelectOptions): string {
+  const parts: string[] = [];
+  if (o.version !== undefined) parts.push(`version ${o.version}`);
+  if (o.endpoint !== undefined) parts.push(`endpoint ${o.endpoint}`);
+  if (o.metadata) parts.push(`metadata ${JSON.stringify(o.metadata)}`);
+  if (o.filter) parts.push('the filter given');
+  return parts.join(', ');
+}
+
+/**
+ * The selector over the registry cache. Round robin keeps one position per service in this instance,
+ * so consecutive calls rotate over the nodes (300 single-node calls over 3 nodes: 100 each).
+ */
+export class RegistrySelector implements Selector {
+  /** The cache selections read (created by the selector unless one was given). */
+  readonly cache: CachedRegistry;
+  private readonly ownsCache: boolean;
+  private readonly strategy: Strategy;
+  private readonly evictOn: (err: unknown) => boolean;
+  private readonly positions = new Map<string, number>();
+  /** Candidate lists of unfiltered / version+endpoint-filtered selections, per cached view. */
+  private readonly memo = new WeakMap<readonly Service[], Map<string, Node[]>>();
+
+  constructor(options: RegistrySelectorOptions) {
+    if (!options || !options.registry) throw new Error('selector option registry is required');
+    this.ownsCache = !(options.registry instanceof CachedRegistry);
+    this.cache = options.registry instanceof CachedRegistry ? options.registry : new CachedRegistry(options.registry, options.cache);
+    this.strategy = options.strategy === undefined ? 'random' : parseStrategy(options.strategy);
+    this.evictOn = options.evictOn ?? isNoResponders;
+  }
+
+  async select(service: string, opts: SelectOptions = {}): Promise<Next> {
+    let services = this.cache.lookup(service);
+    if (services === undefined) {
+      try {
+        services = await this.cache.getService(service);
+      } catch (err) {
+        if (err instanceof RegistryNotFoundError) throw new NoneAvailableError(service, 'not-found', 'no node found in the registry');
+        throw err;
+      }
+    }
+    const nodes = this.nodesOf(services, opts);
+    if (nodes.length === 0) throw new NoneAvailableError(service, 'filtered', `no node matches ${describe(opts)}`);
+    const strategy = opts.strategy ?? this.strategy;
+    const tried = new Set<string>();
+    const exhausted = () => new NoneAvailableError(service, 'exhausted', `all ${nodes.length} node(s) tried`);
+    if (strategy === 'roundRobin') {
+      return () => {
+        const start = this.positions.get(service) ?? 0;
+        for (let i = 0; i < nodes.length; i++) {
+          const n = nodes[(start + i) % nodes.length];
+          if (tried.has(n.id)) continue;
+          tried.add(n.id);
+          this.positions.set(service, (start + i + 1) % Number.MAX_SAFE_INTEGER);
+          return n;
+        }
+        throw exhausted();
+      };
+    }
+    return () => {
+      if (tried.size === 0) {
+        const n = nodes[Math.floor(Math.random() * nodes.length)];
+        tried.add(n.id);
+        return n;
+      }
+      const left = nodes.filter((n) => !tried.has(n.id));
+      if (left.length === 0) throw exhausted();
+      const n = left[Math.floor(Math.random() * left.length)];
+      tried.add(n.id);
+      return n;
+    };
+  }
+
+  mark(service: string, node: Node, err?: unknown): void {
+    if (err !== undefined && this.evictOn(err)) this.cache.evict(service, node.id);
+  }
+
+  reset(service: string): void {
+    this.positions.delete(service);
+  }
+
+  async close(): Promise<void> {
+    this.positions.clear();
+    if (this.ownsCache) await this.cache.close();
+  }
+
+  toString(): string {
+    return 'registry';
+  }
+
+  private nodesOf(services: readonly Service[], o: SelectOptions): Node[] {
+    if (o.metadata || o.filter) return candidates(services, o);
+    const key = o.version === undefined && o.endpoint === undefined ? NO_FILTER : `${o.version ?? NO_FILTER}\u0001${o.endpoint ?? NO_FILTER}`;
+    let byKey = this.memo.get(services);
+    if (!byKey) { byKey = new Map(); this.memo.set(services, byKey); }
+    let nodes = byKey.get(key);
+    if (!nodes) { nodes = candidates(services, o); byKey.set(key, nodes); }
+    return nodes;
+  }
+}
