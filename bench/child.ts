@@ -7,7 +7,7 @@ export class Child {
   private readonly waiting: { type: string; resolve: (m: any) => void }[] = [];
 
   constructor(script: string, args: string[]) {
-    this.proc = fork(join(__dirname, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
+    this.proc = fork(join(__dirname, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc', ...(process.env.BENCH_CHILD_ARGS?.split(' ') ?? [])] });
     this.proc.on('message', (m: any) => {
       const i = this.waiting.findIndex((w) => w.type === m.type);
       if (i >= 0) this.waiting.splice(i, 1)[0].resolve(m);

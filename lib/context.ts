@@ -48,13 +48,19 @@ export function metadataFromHeaders(header: Record<string, string>): Record<stri
   return md;
 }
 
-/** A request context; `metadata` holds lower-cased keys. */
+/** A request context. Metadata is derived from the request headers on first use, so handlers that never read it nor call out pay nothing. */
 export class RequestContext implements Context {
   private ctl?: AbortController;
   private view?: Metadata;
+  private lower?: Record<string, string>;
 
   constructor(readonly service: string, readonly endpoint: string, readonly id: string,
-              readonly rawMetadata: Record<string, string>, readonly deadline: number) {}
+              private readonly headers: Record<string, string>, readonly deadline: number) {}
+
+  /** Caller metadata with lower-cased keys, frame headers left out (what outbound calls propagate). */
+  get rawMetadata(): Record<string, string> {
+    return (this.lower ??= metadataFromHeaders(this.headers));
+  }
 
   get metadata(): Metadata {
     return (this.view ??= caseInsensitive(this.rawMetadata));

@@ -1,5 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { bodyOf, fromNatsHeaders } from '../nats/message';
+import { bodyOf, readHeaders } from '../nats/message';
 import type { Message } from '../transport/index';
 import { BrokerEvent, Dispatcher, PlainEvent } from './dispatch';
 import type { ErrorHandler, Handler, SubscribeOptions, Subscriber } from './index';
@@ -12,7 +12,7 @@ class NatsEvent extends BrokerEvent {
   constructor(private readonly msg: Msg) { super(); }
   topic(): string { return this.msg.subject; }
   message(): Message {
-    return (this.m ??= { header: fromNatsHeaders(this.msg.headers), body: bodyOf(this.msg) });
+    return (this.m ??= { header: readHeaders(this.msg).header, body: bodyOf(this.msg) });
   }
 }
 

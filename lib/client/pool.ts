@@ -7,27 +7,33 @@ interface Idle { sock: Socket; at: number }
  * Sockets idle longer than `ttl` are dropped (the server reaps idle sockets after 60 s by default).
  */
 export class SocketPool {
-  private readonly idle = new Map<string, Idle[]>();
+  private readonly sockets = new Map<string, Idle[]>();
 
   constructor(private readonly transport: Transport, private readonly maxIdle = 256, private readonly ttl = 30_000) {}
 
-  /** An idle socket to `address`, or a new one. */
-  async take(address: string, envelope: boolean): Promise<Socket> {
-    const list = this.idle.get(this.key(address, envelope));
+  /** An idle socket to `address`, if one is pooled and fresh. */
+  idle(address: string, envelope: boolean): Socket | undefined {
+    const list = this.sockets.get(envelope ? `${address}#env` : address);
+    if (!list) return undefined;
     const now = Date.now();
-    while (list && list.length > 0) {
+    while (list.length > 0) {
       const it = list.pop()!;
       if (now - it.at < this.ttl) return it.sock;
       void it.sock.close();
     }
+    return undefined;
+  }
+
+  /** A new socket to `address`. */
+  dial(address: string, envelope: boolean): Promise<Socket> {
     return this.transport.dial(address, { envelope });
   }
 
   /** Gives a healthy socket back after a completed exchange. */
   give(address: string, envelope: boolean, sock: Socket): void {
     const key = this.key(address, envelope);
-    let list = this.idle.get(key);
-    if (!list) this.idle.set(key, (list = []));
+    let list = this.sockets.get(key);
+    if (!list) this.sockets.set(key, (list = []));
     if (list.length >= this.maxIdle) { void sock.close(); return; }
     list.push({ sock, at: Date.now() });
   }
@@ -35,14 +41,14 @@ export class SocketPool {
   /** Drops every idle socket to `address` (its node went away). */
   drop(address: string): void {
     for (const key of [address, `${address}#env`]) {
-      for (const it of this.idle.get(key) ?? []) void it.sock.close();
-      this.idle.delete(key);
+      for (const it of this.sockets.get(key) ?? []) void it.sock.close();
+      this.sockets.delete(key);
     }
   }
 
   async close(): Promise<void> {
-    for (const list of this.idle.values()) for (const it of list) await it.sock.close();
-    this.idle.clear();
+    for (const list of this.sockets.values()) for (const it of list) await it.sock.close();
+    this.sockets.clear();
   }
 
   private key(address: string, envelope: boolean): string {

@@ -58,7 +58,11 @@ export class RpcClient implements Client {
       let node: Node | undefined;
       try {
         if (opts.address) node = direct(opts.address);
-        else ({ node, next } = await this.pick(service, opts, next));
+        else {
+          next ??= await this.select(service, opts);
+          node = this.nextNode(next);
+          if (!node) node = (next = await this.select(service, opts))();
+        }
         return (await this.attempt(c, node, Math.min(left, opts.attemptTimeout ?? left / (attempts - i)))) as T;
       } catch (err) {
         last = err;
@@ -115,26 +119,31 @@ export class RpcClient implements Client {
     return { service, endpoint, codec, body: codec.encode(request), header, deadline, budget };
   }
 
-  /** The next node of this call: another node on each retry, the same ones again once all were tried. */
-  private async pick(service: string, opts: CallOptions, next?: Next): Promise<{ node: Node; next: Next }> {
+  /** This call's node iterator: from memory without a promise when the selector can, else after a query. */
+  private select(service: string, opts: CallOptions): Next | Promise<Next> {
     const selector = this.opts.selector;
     if (!selector) throw unavailable('micro.client', `no selector to find ${service}; pass an address`);
-    if (next) {
-      try { return { node: next(), next }; } catch (err) {
-        if (!(err instanceof NoneAvailableError)) throw err;
-      }
+    const sel = opts.version === undefined ? undefined : { version: opts.version };
+    return selector.selectNow?.(service, sel) ?? selector.select(service, sel);
+  }
+
+  /** Another node on each retry; undefined once all were tried (the caller starts over with a new iterator). */
+  private nextNode(next: Next): Node | undefined {
+    try { return next(); } catch (err) {
+      if (err instanceof NoneAvailableError) return undefined;
+      throw err;
     }
-    next = await selector.select(service, { version: opts.version });
-    return { node: next(), next };
   }
 
   /** One request/response exchange on a pooled socket; the socket goes back to the pool only when healthy. */
   private async attempt(c: Call, node: Node, ms: number): Promise<unknown> {
     const envelope = node.metadata?.server !== 'micro-nats';
-    const sock = await this.pool.take(node.address, envelope);
+    const sock = this.pool.idle(node.address, envelope) ?? await this.pool.dial(node.address, envelope);
     const id = String(++this.seq);
-    const header = { ...c.header, 'Micro-Id': id, Timeout: String(Math.max(1, Math.round(ms * 1e6))) };
-    if (envelope) Object.assign(header, { 'Micro-Method': c.endpoint, Accept: c.codec.contentType });
+    const header = c.header;
+    header['Micro-Id'] = id;
+    header.Timeout = String(Math.max(1, Math.round(ms * 1e6)));
+    if (envelope) { header['Micro-Method'] = c.endpoint; header.Accept = c.codec.contentType; }
     let reply;
     try {
       await sock.send({ header, body: c.body });
@@ -158,7 +167,7 @@ export class RpcClient implements Client {
 
   private async openStream(service: string, endpoint: string, request: unknown, opts: StreamOptions): Promise<{ sock: Socket; id: string; codecs: Codecs }> {
     const c = this.prepare(service, endpoint, request, { ...opts, timeout: opts.timeout || DEFAULT_CALL_TIMEOUT });
-    const node = opts.address ? direct(opts.address) : (await this.pick(service, opts)).node;
+    const node = opts.address ? direct(opts.address) : (await this.select(service, opts))();
     const sock = await this.opts.transport.dial(node.address);
     const id = String(++this.seq);
     await sock.send({ header: { ...c.header, 'Micro-Id': id, 'Micro-Stream': id }, body: c.body });

@@ -1,28 +1,9 @@
-import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import type { Msg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { payloadTooLarge, unavailable, badRequest } from '../errors';
 
 const EMPTY = new Uint8Array(0);
 
-/** NATS headers → a plain record (first value of each key). */
-export function fromNatsHeaders(h: MsgHdrs | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!h) return out;
-  for (const k of h.keys()) out[k] = h.get(k);
-  return out;
-}
-
-/** A plain record → NATS headers, or undefined when there are none (saves the header block on the wire). */
-export function toNatsHeaders(header: Record<string, string> | undefined): MsgHdrs | undefined {
-  if (!header) return undefined;
-  let h: MsgHdrs | undefined;
-  for (const k in header) {
-    const v = header[k];
-    if (v === undefined) continue;
-    h ??= natsHeaders();
-    h.set(k, String(v));
-  }
-  return h;
-}
+export { encodeHeaders as toNatsHeaders, readHeaders } from './headers';
 
 /** The payload of a NATS message (a view, not a copy). */
 export function bodyOf(msg: Msg): Uint8Array {

@@ -42,6 +42,12 @@ export interface Selector {
    */
   select(service: string, opts?: SelectOptions): Promise<Next>;
   /**
+   * The same as `select` when the answer is already in memory (no query needed), without a promise;
+   * undefined when a query would be needed. Throws what `select` rejects with. Optional: the hot path
+   * of the client uses it when present.
+   */
+  selectNow?(service: string, opts?: SelectOptions): Next | undefined;
+  /**
    * Reports the outcome of a call to `node`: with an error that shows the node is gone (by default a 503
    * "no responders", see `evictOn`) the node is evicted from the cache at once, so no later selection
    * returns it until it announces itself again. Without an error (success) or with any other error, nothing happens.

@@ -15,6 +15,7 @@ export interface RegistrySelectorOptions {
 }
 
 const NO_FILTER = '\u0000';
+const NO_OPTIONS: SelectOptions = Object.freeze({});
 
 /** Nodes of the services that pass version/endpoint (and, per node, metadata/predicate) filters, in a stable order. */
 function candidates(services: readonly Service[], o: SelectOptions): Node[] {
@@ -63,19 +64,45 @@ export class RegistrySelector implements Selector {
     this.evictOn = options.evictOn ?? isNoResponders;
   }
 
-  async select(service: string, opts: SelectOptions = {}): Promise<Next> {
-    let services = this.cache.lookup(service);
-    if (services === undefined) {
-      try {
-        services = await this.cache.getService(service);
-      } catch (err) {
-        if (err instanceof RegistryNotFoundError) throw new NoneAvailableError(service, 'not-found', 'no node found in the registry');
-        throw err;
-      }
+  select(service: string, opts: SelectOptions = NO_OPTIONS): Promise<Next> {
+    try {
+      const now = this.selectNow(service, opts);
+      if (now) return Promise.resolve(now);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    return this.selectAfterQuery(service, opts);
+  }
+
+  selectNow(service: string, opts: SelectOptions = NO_OPTIONS): Next | undefined {
+    const services = this.cache.lookup(service);
+    return services === undefined ? undefined : this.iterate(service, services, opts);
+  }
+
+  private async selectAfterQuery(service: string, opts: SelectOptions): Promise<Next> {
+    let services: readonly Service[];
+    try {
+      services = await this.cache.getService(service);
+    } catch (err) {
+      if (err instanceof RegistryNotFoundError) throw new NoneAvailableError(service, 'not-found', 'no node found in the registry');
+      throw err;
+    }
+    return this.iterate(service, services, opts);
+  }
+
+  /** One call's iterator; the set of tried nodes is only allocated when a call asks for a second node. */
+  private iterate(service: string, services: readonly Service[], opts: SelectOptions): Next {
     const nodes = this.nodesOf(services, opts);
     if (nodes.length === 0) throw new NoneAvailableError(service, 'filtered', `no node matches ${describe(opts)}`);
     const strategy = opts.strategy ?? this.strategy;
+    if (nodes.length === 1) {
+      let given = false;
+      return () => {
+        if (given) throw new NoneAvailableError(service, 'exhausted', 'all 1 node(s) tried');
+        given = true;
+        return nodes[0];
+      };
+    }
     const tried = new Set<string>();
     const exhausted = () => new NoneAvailableError(service, 'exhausted', `all ${nodes.length} node(s) tried`);
     if (strategy === 'roundRobin') {

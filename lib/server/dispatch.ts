@@ -1,5 +1,5 @@
 import type { Codec, Codecs } from '../codec';
-import { runInContext, metadataFromHeaders, RequestContext } from '../context';
+import { runInContext, RequestContext } from '../context';
 import { MicroError, notFound, timeout, unavailable } from '../errors';
 import type { Message, Socket } from '../transport';
 import type { HandlerFn, HandlerOptions } from './index';
@@ -49,7 +49,7 @@ async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state
     if (!ep) throw notFound(host.name, `endpoint ${endpoint} not found on service ${host.name}`);
     codec = host.codecs.get(m.header['Content-Type']);
     if (head.deadline <= Date.now()) throw timeout(host.name, `deadline of ${endpoint} passed before it started`);
-    const ctx = new RequestContext(host.name, endpoint, id, metadataFromHeaders(m.header), head.deadline);
+    const ctx = new RequestContext(host.name, endpoint, id, m.header, head.deadline);
     let input = codec.decode(m.body);
     if (ep.opts.decode) input = await ep.opts.decode(input);
     if (ep.opts.stream) return await stream(host, sock, ep, input, ctx, codec, state);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Broker, Subscriber } from '../broker';
 import type { Codecs } from '../codec';
-import { metadataFromHeaders, RequestContext, runInContext } from '../context';
+import { RequestContext, runInContext } from '../context';
 import type { Registry, Service } from '../registry';
 import type { Listener, Transport } from '../transport';
 import { serveSocket, type DispatchHost, type Endpoint } from './dispatch';
@@ -114,7 +114,7 @@ export class RpcServer implements Server, DispatchHost {
       const codec = this.codecs.get(m.header['Content-Type']);
       let payload = codec.decode(m.body);
       if (s.opts.decode) payload = await s.opts.decode(payload);
-      const ctx = new RequestContext(this.name, e.topic(), m.header['Micro-Id'] ?? '', metadataFromHeaders(m.header), Infinity);
+      const ctx = new RequestContext(this.name, e.topic(), m.header['Micro-Id'] ?? '', m.header, Infinity);
       await runInContext(ctx, () => s.fn(payload, ctx));
     } finally {
       this.end();

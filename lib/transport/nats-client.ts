@@ -1,12 +1,14 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { unavailable } from '../errors';
-import { bodyOf, fromNatsHeaders, publish, toNatsHeaders } from '../nats/message';
+import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 import type { Message, RecvOptions, Socket } from './index';
 import { MessageQueue } from './queue';
 
 export const CLOSE_HEADERS = { Connection: 'close' };
 const EMPTY = new Uint8Array(0);
+/** What a send resolves with: one shared promise, so the hot path allocates none. */
+export const SENT: Promise<void> = Promise.resolve();
 
 /**
  * The client side of a process: one wildcard reply subscription `<inbox>.*` shared by every dialled
@@ -46,13 +48,13 @@ export class ClientMux {
   private route(msg: Msg): void {
     const s = this.sockets.get(msg.subject);
     if (!s) return;
-    const h = msg.headers;
+    const { header, status } = readHeaders(msg);
     const data = bodyOf(msg);
-    if (h && data.length === 0) {
-      if (h.code === 503) return s.fail(`no listener at ${s.remote()} (no responders)`);
-      if (h.get('Connection') === 'close') return s.fail(`socket closed by ${s.remote()}`);
+    if (data.length === 0) {
+      if (status === 503) return s.fail(`no listener at ${s.remote()} (no responders)`);
+      if (header.Connection === 'close') return s.fail(`socket closed by ${s.remote()}`);
     }
-    if (!s.envelope) return s.deliver({ header: fromNatsHeaders(h), body: data });
+    if (!s.envelope) return s.deliver({ header, body: data });
     try { s.deliver(decodeEnvelope(data)); } catch (err) { s.fail((err as Error).message); }
   }
 
@@ -71,10 +73,15 @@ export class NatsClientSocket implements Socket {
     this.queue = new MessageQueue(localAddr);
   }
 
-  async send(m: Message): Promise<void> {
-    if (this.closed || this.queue.failed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
-    if (this.envelope) publish(this.mux.nc, this.remoteAddr, encodeEnvelope(m), undefined, this.localAddr);
-    else publish(this.mux.nc, this.remoteAddr, m.body, toNatsHeaders(m.header), this.localAddr);
+  send(m: Message): Promise<void> {
+    try {
+      if (this.closed || this.queue.failed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
+      if (this.envelope) publish(this.mux.nc, this.remoteAddr, encodeEnvelope(m), undefined, this.localAddr);
+      else publish(this.mux.nc, this.remoteAddr, m.body, toNatsHeaders(m.header), this.localAddr);
+      return SENT;
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   recv(opts?: RecvOptions): Promise<Message> {

@@ -1,9 +1,9 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { unavailable, type MicroError } from '../errors';
-import { bodyOf, fromNatsHeaders, publish, toNatsHeaders } from '../nats/message';
+import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
 import type { Listener, Message, RecvOptions, Socket } from './index';
-import { CLOSE_HEADERS } from './nats-client';
+import { CLOSE_HEADERS, SENT } from './nats-client';
 import { MessageQueue } from './queue';
 
 const EMPTY = new Uint8Array(0);
@@ -18,11 +18,16 @@ class NatsServerSocket implements Socket {
     this.queue = new MessageQueue(`${listener.addr()} from ${remoteAddr}`);
   }
 
-  async send(m: Message): Promise<void> {
-    if (this.closed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
-    this.lastSeen = Date.now();
-    if (this.envelope) publish(this.listener.nc, this.remoteAddr, encodeEnvelope(m), undefined);
-    else publish(this.listener.nc, this.remoteAddr, m.body, toNatsHeaders(m.header));
+  send(m: Message): Promise<void> {
+    try {
+      if (this.closed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
+      this.lastSeen = Date.now();
+      if (this.envelope) publish(this.listener.nc, this.remoteAddr, encodeEnvelope(m), undefined);
+      else publish(this.listener.nc, this.remoteAddr, m.body, toNatsHeaders(m.header));
+      return SENT;
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   recv(opts?: RecvOptions): Promise<Message> {
@@ -99,17 +104,18 @@ export class NatsListener implements Listener {
   private onMessage(msg: Msg): void {
     const reply = msg.reply;
     if (!reply || this.closed) return;
-    const h = msg.headers;
+    const read = readHeaders(msg);
+    const raw = read.present ? read.header : undefined;
     const data = bodyOf(msg);
     let s = this.sockets.get(reply);
-    if (h && data.length === 0 && h.get('Connection') === 'close') {
+    if (raw && data.length === 0 && raw.Connection === 'close') {
       s?.end(unavailable('micro.transport', `socket closed by ${reply}`));
       return;
     }
-    const envelope = s ? s.envelope : !h && looksLikeEnvelope(data);
+    const envelope = s ? s.envelope : !raw && looksLikeEnvelope(data);
     let m: Message;
     try {
-      m = envelope ? decodeEnvelope(data) : { header: fromNatsHeaders(h), body: data };
+      m = envelope ? decodeEnvelope(data) : { header: raw ?? {}, body: data };
     } catch (err) {
       return this.reject(reply, err as MicroError);
     }
