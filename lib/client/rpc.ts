@@ -147,7 +147,7 @@ export class RpcClient implements Client {
     let reply;
     try {
       await sock.send({ header, body: c.body });
-      do reply = await sock.recv({ timeout: ms }); while (reply.header['Micro-Id'] !== id && reply.header['Micro-ID'] !== id);
+      do reply = await sock.recv({ timeout: Math.ceil(ms) }); while (reply.header['Micro-Id'] !== id && reply.header['Micro-ID'] !== id);
     } catch (err) {
       void sock.close();
       throw this.explain(err, c, node, ms);

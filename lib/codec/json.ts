@@ -20,7 +20,8 @@ export class JsonCodec implements Codec {
   decode(body: Uint8Array): unknown {
     if (body.length === 0) return undefined;
     try {
-      return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+      // utf8Slice reads the bytes in place: no Buffer object per body.
+      return JSON.parse(Buffer.prototype.utf8Slice.call(body, 0, body.length) as string);
     } catch {
       throw badRequest('micro.codec', `malformed application/json body (${body.length} bytes)`);
     }

@@ -53,19 +53,23 @@ export function readHeaders(msg: Msg): ReadHeaders {
   const raw = rawHeaderBytes(msg);
   if (raw === undefined) return { header: {}, status: 0, present: false };
   if (raw === null) return viaPublicApi(msg);
-  const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  const text = Buffer.prototype.utf8Slice.call(raw, 0, raw.length) as string;
   const eol = text.indexOf('\r\n');
-  const first = eol < 0 ? text : text.slice(0, eol);
-  const status = first.length > 8 ? parseInt(first.slice(8), 10) || 0 : 0;
+  // "NATS/1.0" alone, or followed by a status: "NATS/1.0 503"
+  const status = eol > 9 ? parseInt(text.slice(9, eol), 10) || 0 : 0;
   const header: Record<string, string> = {};
   let at = eol < 0 ? text.length : eol + 2;
-  while (at < text.length) {
+  const len = text.length;
+  while (at < len) {
     let end = text.indexOf('\r\n', at);
-    if (end < 0) end = text.length;
+    if (end < 0) end = len;
     const colon = text.indexOf(':', at);
     if (colon > at && colon < end) {
       const k = text.slice(at, colon);
-      if (!(k in header)) header[k] = text.slice(colon + 1, end).trim();
+      if (header[k] === undefined) {
+        const v0 = text.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1;
+        header[k] = text.slice(v0, end);
+      }
     }
     at = end + 2;
   }

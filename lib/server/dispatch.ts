@@ -27,6 +27,10 @@ export interface DispatchHost {
 /** Reads a socket until it ends, handling each request concurrently. */
 export async function serveSocket(host: DispatchHost, sock: Socket): Promise<void> {
   const state: SocketState = { ended: false };
+  if (sock.consume) {
+    sock.consume((m) => void handleRequest(host, sock, m, state), () => { state.ended = true; });
+    return;
+  }
   for (;;) {
     let m: Message;
     try { m = await sock.recv({ timeout: 0 }); } catch { break; }
@@ -55,7 +59,8 @@ async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state
     if (ep.opts.stream) return await stream(host, sock, ep, input, ctx, codec, state);
     const out = await runInContext(ctx, () => ep.fn(input, ctx));
     const body = codec.encode(ep.opts.encode ? ep.opts.encode(out) : out);
-    await sock.send({ header: { 'Micro-Id': id, 'Content-Type': codec.contentType }, body });
+    // The response is in the request's content type, which the caller knows: only the id travels.
+    await sock.send({ header: { 'Micro-Id': id }, body });
   } catch (err) {
     await replyError(host, sock, id, endpoint, err);
   } finally {

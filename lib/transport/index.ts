@@ -25,6 +25,11 @@ export interface Socket {
   send(m: Message): Promise<void>;
   /** Next message in order. Rejects 408 on timeout, 503 when the peer closed or the address has no listener. */
   recv(opts?: RecvOptions): Promise<Message>;
+  /**
+   * Optional push delivery, for servers: `fn` is called with each message in order as it arrives (those
+   * already queued first) instead of through `recv`; `onEnd` once the socket closes or fails.
+   */
+  consume?(fn: (m: Message) => void, onEnd: () => void): void;
   /** Closes this side and tells the peer. Idempotent. */
   close(): Promise<void>;
   /** This side's address (a reply subject or the listener subject). */

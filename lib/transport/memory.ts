@@ -36,6 +36,10 @@ class MemorySocket implements Socket {
     this.peer.queue.push({ header: { ...m.header }, body: m.body.slice() });
   }
 
+  consume(fn: (m: Message) => void, onEnd: () => void): void {
+    this.queue.consume(fn, onEnd);
+  }
+
   recv(opts?: RecvOptions): Promise<Message> {
     return this.queue.next(opts?.timeout ?? this.timeout);
   }

@@ -84,6 +84,10 @@ export class NatsClientSocket implements Socket {
     }
   }
 
+  consume(fn: (m: Message) => void, onEnd: () => void): void {
+    this.queue.consume(fn, onEnd);
+  }
+
   recv(opts?: RecvOptions): Promise<Message> {
     return this.queue.next(opts?.timeout ?? this.timeout);
   }

@@ -30,6 +30,10 @@ class NatsServerSocket implements Socket {
     }
   }
 
+  consume(fn: (m: Message) => void, onEnd: () => void): void {
+    this.queue.consume(fn, onEnd);
+  }
+
   recv(opts?: RecvOptions): Promise<Message> {
     return this.queue.next(opts?.timeout ?? this.listener.recvTimeout);
   }

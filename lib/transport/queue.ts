@@ -16,6 +16,8 @@ export class MessageQueue {
   private head = 0;
   private waiters: Waiter[] = [];
   private reason?: MicroError;
+  private consumer?: (m: Message) => void;
+  private onEnd?: () => void;
 
   constructor(private readonly where: string) {}
 
@@ -26,6 +28,7 @@ export class MessageQueue {
   /** Queues a message; dropped once the queue has failed. */
   push(m: Message): void {
     if (this.reason) return;
+    if (this.consumer) { this.consumer(m); return; }
     const w = this.waiters.shift();
     if (!w) { this.items.push(m); return; }
     if (w.timer) clearTimeout(w.timer);
@@ -36,12 +39,21 @@ export class MessageQueue {
   fail(reason: MicroError): void {
     if (this.reason) return;
     this.reason = reason;
+    this.onEnd?.();
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) {
       if (w.timer) clearTimeout(w.timer);
       w.reject(reason);
     }
+  }
+
+  /** Push delivery: `fn` gets the backlog now and each later message as it arrives; `onEnd` once the queue fails. */
+  consume(fn: (m: Message) => void, onEnd: () => void): void {
+    this.consumer = fn;
+    this.onEnd = onEnd;
+    while (this.head < this.items.length) fn(this.take());
+    if (this.reason) onEnd();
   }
 
   /** The next message in order; rejects 408 after `timeoutMs` (0 waits for ever). */
