@@ -1,7 +1,7 @@
 import { percentile } from './stats';
 
 /** One measured run of a request function. */
-export interface LoadResult { rps: number; p50: number; p99: number; cpuUs: number }
+export interface LoadResult { rps: number; p50: number; p99: number; cpuUs: number; serverCpuUs?: number }
 
 /**
  * Runs `warmup` then `total` calls of `fn` with `concurrency` callers; returns throughput (req/s), latency

@@ -20,10 +20,16 @@ export function callers(nc: NatsConnection, app: App, endpoint: 'hello' | 'echo'
 
 /** Runs `names` interleaved for `rounds` rounds; returns every run per caller. */
 export async function interleave(fns: Partial<Record<Caller, () => Promise<unknown>>>, names: Caller[], rounds: number,
-                                 total: number, concurrency: number, warmup: number): Promise<Record<string, LoadResult[]>> {
+                                 total: number, concurrency: number, warmup: number,
+                                 serverCpu?: () => Promise<number>): Promise<Record<string, LoadResult[]>> {
   const out: Record<string, LoadResult[]> = {};
   for (let r = 0; r < rounds; r++) {
-    for (const n of names) (out[n] ??= []).push(await runLoad(fns[n]!, total, concurrency, warmup));
+    for (const n of names) {
+      const before = await serverCpu?.();
+      const res = await runLoad(fns[n]!, total, concurrency, warmup);
+      if (serverCpu && before !== undefined) res.serverCpuUs = ((await serverCpu()) - before) / (total + warmup);
+      (out[n] ??= []).push(res);
+    }
   }
   return out;
 }

@@ -88,9 +88,9 @@ export class RequestContext implements Context {
 /** The store of the context of the request being handled (a constant, like Node's own: no state beyond the async chain). */
 const storage = new AsyncLocalStorage<RequestContext>();
 
-/** Runs `fn` with `ctx` as the current context. */
-export function runInContext<T>(ctx: RequestContext, fn: () => T): T {
-  return storage.run(ctx, fn);
+/** Runs `fn(...args)` with `ctx` as the current context (arguments passed through, so callers need no closure). */
+export function runInContext<A extends unknown[], T>(ctx: RequestContext, fn: (...args: A) => T, ...args: A): T {
+  return storage.run(ctx, fn, ...args);
 }
 
 /** The context of the request being handled, if any. */

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Broker } from '../broker';
 import type { Codec, Codecs } from '../codec';
 import { currentContext } from '../context';
 import { MicroError, timeout as timeoutError, unavailable } from '../errors';
 import type { Node, Registry } from '../registry';
 import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
-import type { Socket, Transport } from '../transport';
+import type { Message, Socket, Transport } from '../transport';
 import { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES, type CallOptions, type Client, type PublishOptions,
   type StreamOptions } from './index';
 import { SocketPool } from './pool';
@@ -37,6 +36,9 @@ export class RpcClient implements Client {
   private readonly pool: SocketPool;
   private seq = 0;
   private brokerReady?: Promise<void>;
+  private brokerConnected = false;
+  /** Frozen headers of events without metadata, per topic and content type: their NATS encoding is then cached. */
+  private readonly eventHeaderCache = new Map<string, Readonly<Record<string, string>>>();
 
   constructor(private readonly opts: RpcClientOptions) {
     for (const key of ['timeout', 'retries'] as const) {
@@ -79,14 +81,34 @@ export class RpcClient implements Client {
     return callStream<T>(() => this.openStream(service, endpoint, request, opts), opts.timeout ?? this.opts.timeout ?? DEFAULT_CALL_TIMEOUT);
   }
 
-  async publish(topic: string, payload: unknown, opts: PublishOptions = {}): Promise<void> {
+  /** Not async: once the broker is connected a publish allocates no promise of its own (events are a hot path). */
+  publish(topic: string, payload: unknown, opts: PublishOptions = NO_PUBLISH_OPTIONS): Promise<void> {
     const broker = this.opts.broker;
-    if (!broker) throw unavailable('micro.client', `cannot publish to ${topic}: the client has no broker`);
-    const codec = this.opts.codecs.get(opts.contentType);
-    const header: Record<string, string> = { ...currentContext()?.rawMetadata, ...opts.metadata,
-      'Content-Type': codec.contentType, 'Micro-Topic': topic, 'Micro-Id': randomUUID() };
-    await (this.brokerReady ??= broker.connect().catch((err) => { this.brokerReady = undefined; throw err; }));
-    await broker.publish(topic, { header, body: codec.encode(payload) });
+    if (!broker) return Promise.reject(unavailable('micro.client', `cannot publish to ${topic}: the client has no broker`));
+    let m: Message;
+    try {
+      const codec = this.opts.codecs.get(opts.contentType);
+      const ctx = currentContext();
+      const header = ctx || opts.metadata ? { ...ctx?.rawMetadata, ...opts.metadata, 'Content-Type': codec.contentType, 'Micro-Topic': topic }
+        : this.eventHeaders(topic, codec.contentType);
+      m = { header, body: codec.encode(payload) };
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.brokerConnected) return broker.publish(topic, m);
+    this.brokerReady ??= broker.connect().then(() => { this.brokerConnected = true; }, (err) => { this.brokerReady = undefined; throw err; });
+    return this.brokerReady.then(() => broker.publish(topic, m));
+  }
+
+  private eventHeaders(topic: string, contentType: string): Record<string, string> {
+    const key = `${contentType} ${topic}`;
+    let h = this.eventHeaderCache.get(key);
+    if (!h) {
+      if (this.eventHeaderCache.size >= 1024) this.eventHeaderCache.clear();
+      h = Object.freeze({ 'Content-Type': contentType, 'Micro-Topic': topic });
+      this.eventHeaderCache.set(key, h);
+    }
+    return h as Record<string, string>;
   }
 
   /**
@@ -177,5 +199,7 @@ export class RpcClient implements Client {
 
 /** A node for `opts.address`: assumed to be micro-nats. */
 const direct = (address: string): Node => ({ id: address, address, metadata: { server: 'micro-nats' } });
+
+const NO_PUBLISH_OPTIONS: PublishOptions = Object.freeze({});
 
 const pause = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());

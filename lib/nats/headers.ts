@@ -24,9 +24,23 @@ function checkKey(k: string): void {
   if (knownKeys.size < 4096) knownKeys.add(k);
 }
 
-/** Encodes a record as a NATS header block; undefined when it has no entries. Throws 400 for names or values that would break the framing. */
+/** Encoded blocks of frozen header records: a record that cannot change is encoded once (e.g. a topic's event headers). */
+const frozenBlocks = new WeakMap<object, MsgHdrs | undefined>();
+
+/**
+ * Encodes a record as a NATS header block; undefined when it has no entries. Throws 400 for names or values
+ * that would break the framing. A frozen record's block is remembered.
+ */
 export function encodeHeaders(header: Record<string, string> | undefined): MsgHdrs | undefined {
   if (!header) return undefined;
+  if (!Object.isFrozen(header)) return encode(header);
+  if (frozenBlocks.has(header)) return frozenBlocks.get(header);
+  const block = encode(header);
+  frozenBlocks.set(header, block);
+  return block;
+}
+
+function encode(header: Record<string, string>): MsgHdrs | undefined {
   let s = '';
   for (const k in header) {
     const v = header[k];
@@ -40,20 +54,22 @@ export function encodeHeaders(header: Record<string, string> | undefined): MsgHd
   return new HeaderBlock(Buffer.from(`NATS/1.0\r\n${s}\r\n`, 'utf8')) as unknown as MsgHdrs;
 }
 
-/** The raw header bytes of a received nats.js message, without building its `MsgHdrs`. */
-function rawHeaderBytes(msg: Msg): Uint8Array | undefined | null {
+/**
+ * The header block of a received nats.js message as text, read in place from its buffer (no `MsgHdrs`, no
+ * subarray): '' when it has none, undefined when `msg` is not nats.js's MsgImpl (then the public API is used).
+ */
+function rawHeaderText(msg: Msg): string | undefined {
   const impl = msg as unknown as { _msg?: { hdr?: number }; _rdata?: Uint8Array };
   const hdr = impl._msg?.hdr;
-  if (hdr === undefined || !impl._rdata) return null;   // not nats.js's MsgImpl: use the public API
-  return hdr > 0 ? impl._rdata.subarray(0, hdr) : undefined;
+  if (hdr === undefined || !impl._rdata) return undefined;
+  return hdr > 0 ? (Buffer.prototype.utf8Slice.call(impl._rdata, 0, hdr) as string) : '';
 }
 
 /** Decodes a received message's headers (first value of a repeated key). */
 export function readHeaders(msg: Msg): ReadHeaders {
-  const raw = rawHeaderBytes(msg);
-  if (raw === undefined) return { header: {}, status: 0, present: false };
-  if (raw === null) return viaPublicApi(msg);
-  const text = Buffer.prototype.utf8Slice.call(raw, 0, raw.length) as string;
+  const text = rawHeaderText(msg);
+  if (text === '') return { header: {}, status: 0, present: false };
+  if (text === undefined) return viaPublicApi(msg);
   const eol = text.indexOf('\r\n');
   // "NATS/1.0" alone, or followed by a status: "NATS/1.0 503"
   const status = eol > 9 ? parseInt(text.slice(9, eol), 10) || 0 : 0;

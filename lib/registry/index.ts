@@ -64,7 +64,8 @@ export type Action = 'create' | 'update' | 'delete';
 
 /**
  * One watch event (go-micro `registry.Result`, on the wire `{"Action":…,"Service":…}`).
- * `create`: a node registered; `update`: a node re-registered or re-announced itself (heartbeat);
+ * `create`: a node registered; `update`: a node re-registered or re-announced itself (heartbeat, or its
+ * NATS connection reconnected);
  * `delete`: the nodes in `service.nodes` deregistered (all nodes of that version when the list is empty).
  */
 export interface Result {
@@ -119,7 +120,8 @@ export interface Registry {
   /**
    * Registers the nodes of `service` (merged by id with nodes already registered for that name and
    * version) and announces `create` (`update` when every node was already registered). Registered
-   * services are re-announced every `registerInterval` until deregistered or the registry closes.
+   * services are re-announced every `registerInterval` until deregistered or the registry closes, and
+   * (NATS) at once whenever the connection reconnects after a drop.
    * Rejects 400 for an invalid name, missing nodes or non-string metadata; 413 when the service's JSON
    * exceeds the largest message the transport carries (NATS `max_payload`); 503 when NATS is unreachable
    * or the registry is closed.

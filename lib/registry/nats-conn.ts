@@ -1,7 +1,8 @@
 /**
  * The NATS registry's hold on its connection. A connection that closed for good is given back and a new
  * one acquired on the next use (go-micro kept a dead connection for ever, so its registry stayed broken).
- * Tracks whether the connection is up, so queries fail at once with 503 while NATS is away.
+ * Tracks whether the connection is up, so queries fail at once with 503 while NATS is away, and reports
+ * reconnects (nats.js reconnected to the same or another server; subscriptions are already resent).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { NatsConnector } from '../nats/connection';
@@ -14,9 +15,15 @@ export class RegistryConnection {
   private live?: NatsConnection;
   private readonly lostListeners = new Set<() => void>();
   private closed = false;
+  /** Ends the status loop of the live connection (it must not outlive {@link close} on a shared connection). */
+  private stopMonitor?: () => void;
 
-  /** @param onFresh called with each newly acquired connection, before anyone else uses it */
-  constructor(private readonly connector: NatsConnector, private readonly onFresh: (nc: NatsConnection) => void) {}
+  /**
+   * @param onFresh called with each newly acquired connection, before anyone else uses it
+   * @param onReconnect called when the live connection has reconnected (after a drop, to any server of the pool)
+   */
+  constructor(private readonly connector: NatsConnector, private readonly onFresh: (nc: NatsConnection) => void,
+              private readonly onReconnect: (nc: NatsConnection) => void = () => {}) {}
 
   /** The connection, without opening one: undefined when none is open or it closed. */
   peek(): NatsConnection | undefined {
@@ -54,6 +61,8 @@ export class RegistryConnection {
     this.closed = true;
     const cur = this.current;
     this.current = undefined;
+    this.stopMonitor?.();
+    this.stopMonitor = undefined;
     this.lost();
     if (cur && (await cur.then(() => true, () => false))) await this.connector.release();
   }
@@ -76,6 +85,7 @@ export class RegistryConnection {
       await this.connector.release();
       throw new RegistryUnavailableError('the NATS registry is closed');
     }
+    this.stopMonitor?.();
     this.live = nc;
     this.connected = true;
     void this.monitor(nc);
@@ -83,20 +93,50 @@ export class RegistryConnection {
     return nc;
   }
 
+  /**
+   * Follows `nc.status()` until the connection closes or {@link close} (or a newer connection) stops it: a
+   * shared connection outlives this registry, and its status loop must not.
+   */
   private async monitor(nc: NatsConnection): Promise<void> {
+    const events = nc.status();
+    const it = events[Symbol.asyncIterator]();
+    let ended = false;
+    let wake: (() => void) | undefined;
+    const end = () => {
+      ended = true;
+      wake?.();
+      // nats.js's status iterator has stop(): it ends the iterator and drops the connection's listener at once
+      (events as { stop?: () => void }).stop?.();
+    };
+    this.stopMonitor = end;
     try {
-      for await (const s of nc.status()) {
-        if (this.live !== nc) return;
+      while (!ended) {
+        // one promise per event, settled by the event or by end() (no long-lived promise collects reactions)
+        const r = await new Promise<Awaited<ReturnType<typeof it.next>> | undefined>((resolve) => {
+          wake = () => resolve(undefined);
+          it.next().then(resolve, () => resolve(undefined));
+        });
+        wake = undefined;
+        if (ended || !r || r.done || this.live !== nc || this.closed) break;
+        const s = r.value;
         if (s.type === 'disconnect' || s.type === 'close') this.lost();
-        else if (s.type === 'reconnect') this.connected = true;
+        else if (s.type === 'reconnect') {
+          this.connected = true;
+          try { this.onReconnect(nc); } catch { /* the listener's own business */ }
+        }
       }
-    } catch { /* iterator ended */ }
-    if (this.live === nc) this.lost();
+    } catch { /* not expected: listeners are guarded */ } finally {
+      end();
+      if (this.stopMonitor === end) this.stopMonitor = undefined;
+    }
+    if (this.live === nc && !this.closed) this.lost();
   }
 
   private lost(): void {
     this.connected = false;
-    for (const fn of [...this.lostListeners]) fn();
+    for (const fn of [...this.lostListeners]) {
+      try { fn(); } catch { /* one listener's failure is not the others' */ }
+    }
   }
 }
 

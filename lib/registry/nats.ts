@@ -43,7 +43,8 @@ const CONFIRM_TIMEOUT = 5_000;
  * go-micro's NATS registry, wire-compatible (seed, "Registry"; DESIGN "NATS registry"): one responder
  * subscription on the query subject answers `get`/`list` with one service JSON per version held; lookups
  * are scatter-gather queries; register/deregister/heartbeats are announced on the watch subject.
- * Heartbeats announce `update`. The connection is acquired on first use.
+ * Heartbeats announce `update`, and so does a reconnect (at once, not at the next heartbeat). The connection
+ * is acquired on first use.
  */
 export class NatsRegistry implements Registry {
   private opts: Required<NatsRegistrySettings>;
@@ -65,7 +66,7 @@ export class NatsRegistry implements Registry {
       watchTopic: options.watchTopic ?? DEFAULT_WATCH_TOPIC,
     };
     const connector = options.connector ?? new NatsConnector({ servers: options.servers, nats: options.nats, name: 'micro-nats-registry' });
-    this.conn = new RegistryConnection(connector, (nc) => this.fresh(nc));
+    this.conn = new RegistryConnection(connector, (nc) => this.fresh(nc), (nc) => this.reconnected(nc));
     this.querier = new Querier(this.conn);
   }
 
@@ -153,6 +154,18 @@ export class NatsRegistry implements Registry {
 
   /** A new connection (first, or after the last one closed): answer on it and re-announce what we hold. */
   private fresh(nc: NatsConnection): void {
+    this.answer(nc);
+    for (const s of this.local.versions()) this.announce(nc, 'update', s, true);
+  }
+
+  /**
+   * The connection came back after a drop (the same server restarted, or nats.js moved to another node of
+   * the cluster): re-announce every version held at once, rather than at the next heartbeat, so caches that
+   * dropped our nodes meanwhile (a "no responders" evicts) take them back. nats.js has already resent our
+   * subscriptions, so whoever acts on the announcement reaches us.
+   */
+  private reconnected(nc: NatsConnection): void {
+    if (this.closed || this.local.size === 0) return;
     this.answer(nc);
     for (const s of this.local.versions()) this.announce(nc, 'update', s, true);
   }

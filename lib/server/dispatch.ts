@@ -57,7 +57,7 @@ async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state
     let input = codec.decode(m.body);
     if (ep.opts.decode) input = await ep.opts.decode(input);
     if (ep.opts.stream) return await stream(host, sock, ep, input, ctx, codec, state);
-    const out = await runInContext(ctx, () => ep.fn(input, ctx));
+    const out = await runInContext(ctx, ep.fn, input, ctx);
     const body = codec.encode(ep.opts.encode ? ep.opts.encode(out) : out);
     // The response is in the request's content type, which the caller knows: only the id travels.
     await sock.send({ header: { 'Micro-Id': id }, body });
@@ -71,7 +71,7 @@ async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state
 /** Sends each yield as a frame, then an `EOS` frame; stops the generator when the client goes away. */
 async function stream(host: DispatchHost, sock: Socket, ep: Endpoint, input: unknown, ctx: RequestContext, codec: Codec,
                       state: SocketState): Promise<void> {
-  const it = runInContext(ctx, () => ep.fn(input, ctx)) as AsyncIterator<unknown>;
+  const it = runInContext(ctx, ep.fn, input, ctx) as AsyncIterator<unknown>;
   if (!it || typeof it.next !== 'function') throw new Error(`stream endpoint ${ep.name} did not return an async iterator`);
   const header = { 'Micro-Id': ctx.id, 'Content-Type': codec.contentType };
   try {

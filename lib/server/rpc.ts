@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Broker, Subscriber } from '../broker';
+import type { Broker, Event, Subscriber } from '../broker';
 import type { Codecs } from '../codec';
 import { RequestContext, runInContext } from '../context';
 import type { Registry, Service } from '../registry';
@@ -35,13 +35,16 @@ export interface RpcServerOptions {
 
 const NAME = /^[A-Za-z0-9_-]+$/;
 
+/** A subscriber registered with `subscribe`. */
+interface Sub { topic: string; fn: SubscriberFn; opts: SubscriberOptions }
+
 /** go-micro's mucp server on the micro-nats transport. */
 export class RpcServer implements Server, DispatchHost {
   readonly name: string;
   readonly codecs: Codecs;
   readonly endpoints = new Map<string, Endpoint>();
   stopping = false;
-  private readonly subs: { topic: string; fn: SubscriberFn; opts: SubscriberOptions }[] = [];
+  private readonly subs: Sub[] = [];
   private readonly subscribers: Subscriber[] = [];
   private listener?: Listener;
   private record?: Service;
@@ -107,18 +110,24 @@ export class RpcServer implements Server, DispatchHost {
     (this.opts.logger ?? ((m, e) => console.error(m, e)))(`${this.name}: ${endpoint} failed`, err);
   }
 
-  private async onEvent(s: { topic: string; fn: SubscriberFn; opts: SubscriberOptions }, e: import('../broker').Event) {
+  /** Synchronous unless the DTO decoder or the subscriber is async: no promise per event otherwise. */
+  private onEvent(s: Sub, e: Event): void | Promise<void> {
+    const m = e.message();
+    const payload = this.codecs.get(m.header['Content-Type']).decode(m.body);
+    if (!s.opts.decode) return this.deliver(s, e, m.header, payload);
+    return this.tracked(Promise.resolve(s.opts.decode(payload)).then((p) => this.deliver(s, e, m.header, p)));
+  }
+
+  private deliver(s: Sub, e: Event, header: Record<string, string>, payload: unknown): void | Promise<void> {
+    const ctx = new RequestContext(this.name, e.topic(), header['Micro-Id'] ?? '', header, Infinity);
+    const r = runInContext(ctx, s.fn, payload, ctx);
+    if (r && typeof (r as Promise<void>).then === 'function') return this.tracked(r as Promise<void>);
+  }
+
+  /** Counts an event handler in flight until `p` settles (a graceful stop waits for it). */
+  private async tracked(p: Promise<unknown>): Promise<void> {
     this.begin();
-    try {
-      const m = e.message();
-      const codec = this.codecs.get(m.header['Content-Type']);
-      let payload = codec.decode(m.body);
-      if (s.opts.decode) payload = await s.opts.decode(payload);
-      const ctx = new RequestContext(this.name, e.topic(), m.header['Micro-Id'] ?? '', m.header, Infinity);
-      await runInContext(ctx, () => s.fn(payload, ctx));
-    } finally {
-      this.end();
-    }
+    try { await p; } finally { this.end(); }
   }
 
   private async shutdown(): Promise<void> {
