@@ -1,5 +1,6 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { bodyOf, readHeaders } from '../nats/message';
+import type { ReadHeaders } from '../nats/headers';
 import type { Message } from '../transport/index';
 import { BrokerEvent, Dispatcher, PlainEvent } from './dispatch';
 import type { ErrorHandler, Handler, SubscribeOptions, Subscriber } from './index';
@@ -9,10 +10,11 @@ const EMPTY = new Uint8Array(0);
 /** A NATS message as an Event; headers are decoded on the first `message()` call only. */
 class NatsEvent extends BrokerEvent {
   private m?: Message;
-  constructor(private readonly msg: Msg) { super(); }
+  constructor(private readonly msg: Msg, private readonly memo: Map<string, ReadHeaders>) { super(); }
   topic(): string { return this.msg.subject; }
+  /** Headers are shared between events with identical header blocks, so they are read-only. */
   message(): Message {
-    return (this.m ??= { header: readHeaders(this.msg).header, body: bodyOf(this.msg) });
+    return (this.m ??= { header: readHeaders(this.msg, this.memo).header, body: bodyOf(this.msg) });
   }
 }
 
@@ -24,6 +26,8 @@ export class NatsSubscriber implements Subscriber {
   private readonly sub: Subscription;
   private readonly dispatcher: Dispatcher;
   private stopped = false;
+  /** Parsed header blocks of this subscription's events (see readHeaders). */
+  private readonly headerMemo = new Map<string, ReadHeaders>();
 
   constructor(private readonly nc: NatsConnection, private readonly subject: string, handler: Handler,
               private readonly queue: string | undefined, onError: () => ErrorHandler,
@@ -67,6 +71,6 @@ export class NatsSubscriber implements Subscriber {
       this.dispatcher.fail(new PlainEvent(this.subject, { header: {}, body: EMPTY }), err);
       return;
     }
-    this.dispatcher.dispatch(new NatsEvent(msg));
+    this.dispatcher.dispatch(new NatsEvent(msg, this.headerMemo));
   }
 }

@@ -65,11 +65,26 @@ function rawHeaderText(msg: Msg): string | undefined {
   return hdr > 0 ? (Buffer.prototype.utf8Slice.call(impl._rdata, 0, hdr) as string) : '';
 }
 
-/** Decodes a received message's headers (first value of a repeated key). */
-export function readHeaders(msg: Msg): ReadHeaders {
+/**
+ * Decodes a received message's headers (first value of a repeated key). With `memo`, identical header
+ * blocks (the events of one topic carry the same ones) are parsed once and shared, frozen.
+ */
+export function readHeaders(msg: Msg, memo?: Map<string, ReadHeaders>): ReadHeaders {
   const text = rawHeaderText(msg);
   if (text === '') return { header: {}, status: 0, present: false };
   if (text === undefined) return viaPublicApi(msg);
+  if (!memo) return parse(text);
+  let r = memo.get(text);
+  if (!r) {
+    if (memo.size >= 256) memo.clear();
+    r = parse(text);
+    Object.freeze(r.header);
+    memo.set(text, r);
+  }
+  return r;
+}
+
+function parse(text: string): ReadHeaders {
   const eol = text.indexOf('\r\n');
   // "NATS/1.0" alone, or followed by a status: "NATS/1.0 503"
   const status = eol > 9 ? parseInt(text.slice(9, eol), 10) || 0 : 0;
