@@ -106,6 +106,28 @@ describe('registry cache', function () {
     await waitFor(async () => ids(await cache.getService(name).catch(() => [])).includes('e1'), 'the re-announced node');
   });
 
+  it('an update or create seen on the watch brings an evicted node back, without a query', async () => {
+    const { topics, holder, connector, cache, plain } = await setup();
+    const name = uniqueName('readmitted');
+    await holder.register(svc(name, '', ['e1', 'e2']));
+    const counter = await queryCounter(plain, topics.queryTopic, name);
+    expect(ids(await cache.getService(name))).to.deep.equal(['e1', 'e2']);
+    expect(cache.evict(name, 'e1')).to.equal(1);
+    expect(ids(cache.lookup(name) ?? [])).to.deep.equal(['e2']);
+    await holder.register(svc(name, '', ['e1'])); // already held by the holder: announced as "update"
+    await waitFor(() => ids(cache.lookup(name) ?? []).includes('e1'), 'the node back after the update');
+    expect(ids(cache.lookup(name) ?? [])).to.deep.equal(['e1', 'e2']);
+    // every node evicted: the version is gone from the cache, and a "create" brings it back
+    expect(cache.evict(name, 'e1') + cache.evict(name, 'e2')).to.equal(2);
+    expect(cache.lookup(name)).to.equal(undefined);
+    plain.publish(topics.watchTopic, JSON.stringify({ Action: 'create', Service: { name, version: '', metadata: null, endpoints: null, nodes: [{ id: 'e2', address: 'addr.e2', metadata: null }] } }));
+    await waitFor(() => cache.lookup(name) !== undefined, 'the node back after the create');
+    expect(ids(cache.lookup(name)!)).to.deep.equal(['e2']);
+    const nc = await connector.acquire();
+    closer.add({ close: () => connector.release() });
+    expect(await counter.settled(nc)).to.equal(1);
+  });
+
   it('a miss is a not-found error and is not cached as found; a later registration is seen', async () => {
     const { holder, cache } = await setup();
     const name = uniqueName('missing');

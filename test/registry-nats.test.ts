@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MicroError } from '../lib/errors';
 import { NatsConnector } from '../lib/nats/connection';
-import { RegistryNotFoundError, RegistryUnavailableError } from '../lib/registry/index';
+import { CachedRegistry } from '../lib/registry/cache';
+import { RegistryNotFoundError, RegistryUnavailableError, type Result } from '../lib/registry/index';
 import { NatsRegistry } from '../lib/registry/nats';
 import { freePort, startNatsServer, type NatsServer } from '../lib/testing';
 import {
@@ -299,6 +300,91 @@ describe('NATS registry', function () {
       // the registry replaces a closed connection on next use (go-micro's stayed broken)
       victim.init({ registerInterval: 50 });
       await waitFor(async () => ids(await asker.getService(name)).includes('victim'), 'the victim after its heartbeat');
+    });
+
+    it('re-announces every service it holds as soon as its connection reconnects (not at the next heartbeat); a cache that evicted the node takes it back', async () => {
+      const server = await startNatsServer();
+      try {
+        const topics = uniqueTopics();
+        const name = uniqueName('reconnected');
+        // The holder retries every 2 s, the observer every ~50-150 ms: once the server is back, the observer
+        // (and its watch subscription) is back well before the holder reconnects and announces.
+        const holderConnector = new NatsConnector({ servers: server.url, nats: { reconnectDelayHandler: () => 2_000 } });
+        const holder = closer.add(new NatsRegistry({ connector: holderConnector, ...topics, registerInterval: 60_000 }));
+        await holder.register(svc(name, '1', ['h1']));
+        await holder.register(svc(name, '2', ['h2']));
+        const observerConnector = new NatsConnector({ servers: server.url, nats: { reconnectTimeWait: 50 } });
+        const observer = closer.add(new NatsRegistry({ connector: observerConnector, ...topics }));
+        const cache = closer.add(new CachedRegistry(observer));
+        expect(ids(await cache.getService(name))).to.deep.equal(['h1', 'h2']);
+        // what a client does on "no responders": the cache forgets both nodes
+        expect(cache.evict(name, 'h1')).to.equal(1);
+        expect(cache.evict(name, 'h2')).to.equal(1);
+        expect(cache.lookup(name)).to.equal(undefined);
+
+        const w = await observer.watch({ service: name });
+        closer.add({ close: () => w.stop() });
+        const seen: { at: number; r: Result }[] = [];
+        void (async () => { for await (const r of w) seen.push({ at: Date.now(), r }); })().catch(() => {});
+
+        // count the holder's reconnect attempts, to restart the server right after a failed one
+        const hnc = await holderConnector.current()!;
+        let attempts = 0;
+        void (async () => { for await (const st of hnc.status()) if (st.type === 'reconnecting') attempts++; })().catch(() => {});
+
+        await server.kill();
+        await waitFor(() => attempts > 0, 'a failed reconnect attempt of the holder', 10_000);
+        const restartedAt = Date.now();
+        await server.restart();
+
+        const updated = () => seen.filter((x) => x.r.action === 'update');
+        await waitFor(() => ids(updated().map((x) => x.r.service)).join() === 'h1,h2', 'the re-announcement after the reconnect (heartbeat is 60 s)', 10_000);
+        for (const x of updated()) {
+          expect(x.at).to.be.at.least(restartedAt);
+          expect(x.r.service.name).to.equal(name);
+        }
+        expect(updated().map((x) => x.r.service.version).sort()).to.deep.equal(['1', '2']);
+        expect(seen.every((x) => x.r.action === 'update')).to.equal(true);
+        // the cache heard the same announcement on its watch: the evicted nodes are back without a query
+        await waitFor(() => ids(cache.lookup(name) ?? []).join() === 'h1,h2', 'the evicted nodes back in the cache', 5_000);
+        expect(ids(await cache.getService(name))).to.deep.equal(['h1', 'h2']);
+      } finally {
+        await closer.closeAll();
+        await server.stop();
+      }
+    });
+
+    it('on a shared connection, a forced reconnect re-announces the open registry\'s services; a closed registry\'s status loop has ended', async () => {
+      const topics = uniqueTopics();
+      const connector = new NatsConnector({ servers: natsUrl() });
+      const stays = closer.add(new NatsRegistry({ connector, ...topics, registerInterval: 60_000 }));
+      const gone = closer.add(new NatsRegistry({ connector, ...topics, registerInterval: 60_000 }));
+      const kept = uniqueName('kept');
+      const dropped = uniqueName('dropped');
+      await stays.register(svc(kept, '', ['k1']));
+      await gone.register(svc(dropped, '', ['d1']));
+      const nc = await connector.current()!;
+      // nats.js keeps one listener per status iterator on the connection
+      const listeners = () => (nc as unknown as { protocol: { listeners: unknown[] } }).protocol.listeners.length;
+      const before = listeners();
+      await gone.close();
+      await waitFor(() => listeners() === before - 1, 'the closed registry\'s status listener gone', 2_000);
+      expect(nc.isClosed()).to.equal(false);
+
+      const plain = await plainConnection(closer);
+      const events = collect(plain, topics.watchTopic);
+      await plain.flush();
+      await nc.reconnect();
+      const announced = () => events.map((m) => JSON.parse(dec.decode(m.data)));
+      await waitFor(() => announced().some((e) => e.Action === 'update' && e.Service?.name === kept), 'the re-announcement after the forced reconnect', 10_000);
+      // NATS keeps one connection's order: once this marker arrived, so did anything sent before it
+      nc.publish(topics.watchTopic, JSON.stringify({ Action: 'marker' }));
+      await waitFor(() => announced().some((e) => e.Action === 'marker'), 'the marker', 5_000);
+      expect(announced().filter((e) => e.Service?.name === dropped)).to.deep.equal([]);
+      expect(listeners()).to.equal(before - 1);
+      await stays.close();
+      expect(connector.current()).to.equal(undefined);
+      expect(nc.isClosed()).to.equal(true);
     });
 
     it('registries sharing one connector are independent: closing one leaves the other working', async () => {
