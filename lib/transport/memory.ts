@@ -1,9 +1,9 @@
 import { unavailable, badRequest } from '../errors';
 import { checkSubject } from '../nats/subject';
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT, type DialOptions, type Listener, type ListenOptions, type Message,
-  type RecvOptions, type Socket, type Transport, type TransportOptions } from './index';
+  type Socket, type Transport, type TransportOptions } from './index';
 import { checkTransportOptions } from './options';
-import { MessageQueue } from './queue';
+import { QueuedSocket } from './socket';
 
 /** Options of {@link MemoryTransport}. */
 export interface MemoryTransportOptions extends TransportOptions {
@@ -18,14 +18,13 @@ export class MemoryNetwork {
   nextAddress(): string { return `memory.${process.pid}.${++this.seq}`; }
 }
 
-class MemorySocket implements Socket {
+class MemorySocket extends QueuedSocket {
   peer?: MemorySocket;
   lastSeen = Date.now();
-  readonly queue: MessageQueue;
   private closed = false;
 
-  constructor(private readonly localAddr: string, private readonly remoteAddr: string, private readonly timeout: number) {
-    this.queue = new MessageQueue(localAddr);
+  constructor(private readonly localAddr: string, private readonly remoteAddr: string, timeout: number) {
+    super(localAddr, timeout);
   }
 
   async send(m: Message): Promise<void> {
@@ -34,14 +33,6 @@ class MemorySocket implements Socket {
     this.lastSeen = this.peer.lastSeen = Date.now();
     // Copy, as the wire would: the receiver must not see later writes to the sender's buffer.
     this.peer.queue.push({ header: { ...m.header }, body: m.body.slice() });
-  }
-
-  consume(fn: (m: Message) => void, onEnd: () => void): void {
-    this.queue.consume(fn, onEnd);
-  }
-
-  recv(opts?: RecvOptions): Promise<Message> {
-    return this.queue.next(opts?.timeout ?? this.timeout);
   }
 
   async close(): Promise<void> {

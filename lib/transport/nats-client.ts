@@ -2,8 +2,8 @@ import { createInbox, type Msg, type NatsConnection, type Subscription } from '@
 import { unavailable } from '../errors';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
-import type { Message, RecvOptions, Socket } from './index';
-import { MessageQueue } from './queue';
+import type { Message } from './index';
+import { QueuedSocket } from './socket';
 
 export const CLOSE_HEADERS = { Connection: 'close' };
 const EMPTY = new Uint8Array(0);
@@ -64,13 +64,12 @@ export class ClientMux {
 }
 
 /** A dialled socket: sends to the listener with its own reply subject, receives on it. */
-export class NatsClientSocket implements Socket {
-  private readonly queue: MessageQueue;
+export class NatsClientSocket extends QueuedSocket {
   private closed = false;
 
   constructor(private readonly mux: ClientMux, private readonly localAddr: string, private readonly remoteAddr: string,
-              private readonly timeout: number, readonly envelope: boolean) {
-    this.queue = new MessageQueue(localAddr);
+              timeout: number, readonly envelope: boolean) {
+    super(localAddr, timeout);
   }
 
   send(m: Message): Promise<void> {
@@ -82,14 +81,6 @@ export class NatsClientSocket implements Socket {
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-
-  consume(fn: (m: Message) => void, onEnd: () => void): void {
-    this.queue.consume(fn, onEnd);
-  }
-
-  recv(opts?: RecvOptions): Promise<Message> {
-    return this.queue.next(opts?.timeout ?? this.timeout);
   }
 
   async close(): Promise<void> {

@@ -2,20 +2,19 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { unavailable, type MicroError } from '../errors';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
-import type { Listener, Message, RecvOptions, Socket } from './index';
+import type { Listener, Message, Socket } from './index';
 import { CLOSE_HEADERS, SENT } from './nats-client';
-import { MessageQueue } from './queue';
+import { QueuedSocket } from './socket';
 
 const EMPTY = new Uint8Array(0);
 
 /** The listener's side of one pseudo-connection, keyed by the client's reply subject. */
-class NatsServerSocket implements Socket {
-  readonly queue: MessageQueue;
+class NatsServerSocket extends QueuedSocket {
   lastSeen = Date.now();
   private closed = false;
 
   constructor(private readonly listener: NatsListener, private readonly remoteAddr: string, readonly envelope: boolean) {
-    this.queue = new MessageQueue(`${listener.addr()} from ${remoteAddr}`);
+    super(`${listener.addr()} from ${remoteAddr}`, listener.recvTimeout);
   }
 
   send(m: Message): Promise<void> {
@@ -28,14 +27,6 @@ class NatsServerSocket implements Socket {
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-
-  consume(fn: (m: Message) => void, onEnd: () => void): void {
-    this.queue.consume(fn, onEnd);
-  }
-
-  recv(opts?: RecvOptions): Promise<Message> {
-    return this.queue.next(opts?.timeout ?? this.listener.recvTimeout);
   }
 
   /** Closes and tells the client (a go-micro client has no close frame, so it is not told). */

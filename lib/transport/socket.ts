@@ -1,0 +1,24 @@
+import type { Message, RecvOptions, Socket } from './index';
+import { MessageQueue } from './queue';
+
+/** What every socket shares: its ordered backlog, pull (`recv`) and push (`consume`) delivery. */
+export abstract class QueuedSocket implements Socket {
+  readonly queue: MessageQueue;
+
+  constructor(where: string, private readonly recvTimeout: number) {
+    this.queue = new MessageQueue(where);
+  }
+
+  abstract send(m: Message): Promise<void>;
+  abstract close(): Promise<void>;
+  abstract local(): string;
+  abstract remote(): string;
+
+  recv(opts?: RecvOptions): Promise<Message> {
+    return this.queue.next(opts?.timeout ?? this.recvTimeout);
+  }
+
+  consume(fn: (m: Message) => void, onEnd: () => void): void {
+    this.queue.consume(fn, onEnd);
+  }
+}
