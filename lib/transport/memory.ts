@@ -3,6 +3,7 @@ import { checkSubject } from '../nats/subject';
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT, type DialOptions, type Listener, type ListenOptions, type Message,
   type Socket, type Transport, type TransportOptions } from './index';
 import { checkTransportOptions } from './options';
+import { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
 /** Options of {@link MemoryTransport}. */
@@ -23,8 +24,8 @@ class MemorySocket extends QueuedSocket {
   lastSeen = Date.now();
   private closed = false;
 
-  constructor(private readonly localAddr: string, private readonly remoteAddr: string, timeout: number) {
-    super(localAddr, timeout);
+  constructor(private readonly localAddr: string, private readonly remoteAddr: string, timeout: number, deadlines: Deadlines) {
+    super(localAddr, timeout, deadlines);
   }
 
   async send(m: Message): Promise<void> {
@@ -91,6 +92,7 @@ export class MemoryTransport implements Transport {
   private opts: Required<TransportOptions>;
   private readonly network: MemoryNetwork;
   private seq = 0;
+  private readonly deadlines = new Deadlines();
 
   constructor(options: MemoryTransportOptions = {}) {
     checkTransportOptions(options);
@@ -105,13 +107,13 @@ export class MemoryTransport implements Transport {
 
   async dial(addr: string, opts: DialOptions = {}): Promise<Socket> {
     checkSubject(addr, 'transport address');
-    const client = new MemorySocket(`${addr}.client.${++this.seq}`, addr, opts.timeout ?? this.opts.timeout);
+    const client = new MemorySocket(`${addr}.client.${++this.seq}`, addr, opts.timeout ?? this.opts.timeout, this.deadlines);
     const listener = this.network.listeners.get(addr);
     if (!listener) {
       client.queue.fail(unavailable('micro.transport', `no listener at ${addr} (no responders)`));
       return client;
     }
-    const server = new MemorySocket(addr, client.local(), listener.recvTimeout);
+    const server = new MemorySocket(addr, client.local(), listener.recvTimeout, this.deadlines);
     client.peer = server;
     server.peer = client;
     listener.connect(client, server);

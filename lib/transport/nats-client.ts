@@ -3,6 +3,7 @@ import { unavailable } from '../errors';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 import type { Message } from './index';
+import type { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
 export const CLOSE_HEADERS = { Connection: 'close' };
@@ -20,7 +21,7 @@ export class ClientMux {
   private readonly sub: Subscription;
   private seq = 0;
 
-  constructor(readonly nc: NatsConnection) {
+  constructor(readonly nc: NatsConnection, private readonly deadlines: Deadlines) {
     this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (err, msg) => { if (!err) this.route(msg); } });
     void nc.closed().then(() => this.failAll());
   }
@@ -31,7 +32,7 @@ export class ClientMux {
 
   open(remote: string, timeout: number, envelope: boolean): NatsClientSocket {
     const local = `${this.prefix}.${++this.seq}`;
-    const s = new NatsClientSocket(this, local, remote, timeout, envelope);
+    const s = new NatsClientSocket(this, local, remote, timeout, envelope, this.deadlines);
     this.sockets.set(local, s);
     return s;
   }
@@ -68,8 +69,8 @@ export class NatsClientSocket extends QueuedSocket {
   private closed = false;
 
   constructor(private readonly mux: ClientMux, private readonly localAddr: string, private readonly remoteAddr: string,
-              timeout: number, readonly envelope: boolean) {
-    super(localAddr, timeout);
+              timeout: number, readonly envelope: boolean, deadlines: Deadlines) {
+    super(localAddr, timeout, deadlines);
   }
 
   send(m: Message): Promise<void> {

@@ -4,6 +4,7 @@ import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
 import type { Listener, Message, Socket } from './index';
 import { CLOSE_HEADERS, SENT } from './nats-client';
+import type { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
 const EMPTY = new Uint8Array(0);
@@ -14,7 +15,7 @@ class NatsServerSocket extends QueuedSocket {
   private closed = false;
 
   constructor(private readonly listener: NatsListener, private readonly remoteAddr: string, readonly envelope: boolean) {
-    super(`${listener.addr()} from ${remoteAddr}`, listener.recvTimeout);
+    super(`${listener.addr()} from ${remoteAddr}`, listener.recvTimeout, listener.deadlines);
   }
 
   send(m: Message): Promise<void> {
@@ -50,11 +51,12 @@ class NatsServerSocket extends QueuedSocket {
 }
 
 /** Options of a {@link NatsListener}. */
-export interface NatsListenerOptions { recvTimeout: number; idleTimeout: number; onClose: () => Promise<void> }
+export interface NatsListenerOptions { recvTimeout: number; idleTimeout: number; deadlines: Deadlines; onClose: () => Promise<void> }
 
 /** Subscribes one subject (the node address) and turns each reply subject into a socket. */
 export class NatsListener implements Listener {
   readonly recvTimeout: number;
+  readonly deadlines: Deadlines;
   private readonly sockets = new Map<string, NatsServerSocket>();
   private readonly sub: Subscription;
   private readonly reaper: NodeJS.Timeout;
@@ -66,6 +68,7 @@ export class NatsListener implements Listener {
 
   constructor(readonly nc: NatsConnection, private readonly subject: string, private readonly opts: NatsListenerOptions) {
     this.recvTimeout = opts.recvTimeout;
+    this.deadlines = opts.deadlines;
     this.sub = nc.subscribe(subject, { callback: (err, msg) => { if (!err) this.onMessage(msg); } });
     this.reaper = setInterval(() => this.reap(), Math.max(10, Math.min(opts.idleTimeout / 2, 5_000)));
     this.reaper.unref();

@@ -1,6 +1,7 @@
 import { createInbox, type ConnectionOptions } from '@nats-io/transport-node';
 import { NatsConnector } from '../nats/connection';
 import { checkSubject } from '../nats/subject';
+import { Deadlines } from './deadlines';
 import { ClientMux } from './nats-client';
 import { NatsListener } from './nats-listener';
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT, type DialOptions, type Listener, type ListenOptions, type Socket,
@@ -22,6 +23,8 @@ export class NatsTransport implements Transport {
   private opts: Required<TransportOptions>;
   private readonly connector: NatsConnector;
   private mux?: Promise<ClientMux>;
+  /** Receive deadlines of every socket of this transport. */
+  private readonly deadlines = new Deadlines();
 
   constructor(options: NatsTransportOptions = {}) {
     checkTransportOptions(options);
@@ -51,6 +54,7 @@ export class NatsTransport implements Transport {
     return new NatsListener(nc, subject, {
       recvTimeout: this.opts.timeout,
       idleTimeout: opts.idleTimeout ?? this.opts.idleTimeout,
+      deadlines: this.deadlines,
       onClose: () => this.connector.release(),
     });
   }
@@ -78,7 +82,7 @@ export class NatsTransport implements Transport {
         return this.connector.release(false).then(() => this.clientMux());
       });
     }
-    const next = this.connector.acquire().then((nc) => new ClientMux(nc));
+    const next = this.connector.acquire().then((nc) => new ClientMux(nc, this.deadlines));
     this.mux = next;
     next.catch(() => { if (this.mux === next) this.mux = undefined; });
     return next;

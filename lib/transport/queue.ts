@@ -1,10 +1,13 @@
 import { timeout as timeoutError, type MicroError } from '../errors';
+import type { Deadlines, Expirable } from './deadlines';
 import type { Message } from './index';
 
-interface Waiter {
-  resolve(m: Message): void;
-  reject(e: Error): void;
-  timer?: NodeJS.Timeout;
+/** One pending `next()`. */
+class Waiter implements Expirable {
+  key = -1;
+  constructor(readonly queue: MessageQueue, readonly resolve: (m: Message) => void, readonly reject: (e: Error) => void,
+              readonly ms: number) {}
+  expire(): void { this.queue.expire(this); }
 }
 
 /**
@@ -19,7 +22,7 @@ export class MessageQueue {
   private consumer?: (m: Message) => void;
   private onEnd?: () => void;
 
-  constructor(private readonly where: string) {}
+  constructor(private readonly where: string, private readonly deadlines: Deadlines) {}
 
   get failed(): boolean {
     return this.reason !== undefined;
@@ -31,7 +34,7 @@ export class MessageQueue {
     if (this.consumer) { this.consumer(m); return; }
     const w = this.waiters.shift();
     if (!w) { this.items.push(m); return; }
-    if (w.timer) clearTimeout(w.timer);
+    if (w.key >= 0) this.deadlines.cancel(w, w.key);
     w.resolve(m);
   }
 
@@ -43,7 +46,7 @@ export class MessageQueue {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) {
-      if (w.timer) clearTimeout(w.timer);
+      if (w.key >= 0) this.deadlines.cancel(w, w.key);
       w.reject(reason);
     }
   }
@@ -61,16 +64,18 @@ export class MessageQueue {
     if (this.head < this.items.length) return Promise.resolve(this.take());
     if (this.reason) return Promise.reject(this.reason);
     return new Promise<Message>((resolve, reject) => {
-      const w: Waiter = { resolve, reject };
-      if (timeoutMs > 0) {
-        w.timer = setTimeout(() => {
-          const i = this.waiters.indexOf(w);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(timeoutError('micro.transport', `recv timed out after ${timeoutMs} ms on ${this.where}`));
-        }, timeoutMs);
-      }
+      const w = new Waiter(this, resolve, reject, timeoutMs);
+      if (timeoutMs > 0) w.key = this.deadlines.add(w, timeoutMs);
       this.waiters.push(w);
     });
+  }
+
+  /** A waiter's deadline passed. */
+  expire(w: Waiter): void {
+    const i = this.waiters.indexOf(w);
+    if (i < 0) return;
+    this.waiters.splice(i, 1);
+    w.reject(timeoutError('micro.transport', `recv timed out after ${w.ms} ms on ${this.where}`));
   }
 
   private take(): Message {

@@ -1,12 +1,13 @@
 import type { Message, RecvOptions, Socket } from './index';
+import type { Deadlines } from './deadlines';
 import { MessageQueue } from './queue';
 
 /** What every socket shares: its ordered backlog, pull (`recv`) and push (`consume`) delivery. */
 export abstract class QueuedSocket implements Socket {
   readonly queue: MessageQueue;
 
-  constructor(where: string, private readonly recvTimeout: number) {
-    this.queue = new MessageQueue(where);
+  constructor(where: string, private readonly recvTimeout: number, deadlines: Deadlines) {
+    this.queue = new MessageQueue(where, deadlines);
   }
 
   abstract send(m: Message): Promise<void>;
