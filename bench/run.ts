@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const server = await startNatsServer();
   const idle = new Child('idle.js', [server.url]);
   const rawIdleRss = (await idle.wait<{ rss: number }>('rss')).rss;
+  const plainIdleRss = (await new Child('plain-service.js', [server.url]).wait<{ rss: number }>('rss')).rss;
   const child = new Child('server.js', [server.url]);
   await child.wait('ready');
   await new Promise((r) => setTimeout(r, 500));
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   await server.stop();
   report({
     rows, events: ev, registry: reg, rounds: ROUNDS, quick: QUICK,
-    rss: { rawIdle: rawIdleRss, serviceIdle: serviceIdleRss, servicePeak, clientIdle: clientIdleRss, clientPeak },
+    rss: { rawIdle: rawIdleRss, plainIdle: plainIdleRss, serviceIdle: serviceIdleRss, servicePeak, clientIdle: clientIdleRss, clientPeak },
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version, nats: natsVersion() },
   });
 }

@@ -8,7 +8,6 @@
  * what the parent serves.
  */
 import 'reflect-metadata';
-import { getMetadataStorage } from 'class-validator';
 import type { Value } from './registry';
 
 /** Service names become NATS subject tokens, so they are restricted to this. */
@@ -284,6 +283,8 @@ function scalarName(t: Function | undefined): string {
 
 function propertyNames(t: Function, ct: TransformerStorage | undefined, dir: DescribeOptions['direction']): string[] {
   const names = new Set<string>();
+  // Loaded here, not at the top: a service without DTOs never pays for class-validator.
+  const { getMetadataStorage } = require('class-validator') as typeof import('class-validator');
   for (const m of getMetadataStorage().getTargetValidationMetadatas(t, '', false, false)) if (m.propertyName) names.add(m.propertyName);
   if (!ct) return [...names];
   const exposed = ct.getExposedMetadatas(t).map((m) => m.propertyName).filter((p): p is string => !!p);
