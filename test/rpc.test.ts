@@ -154,3 +154,21 @@ describe('RPC graceful stop', () => {
     await c.close();
   });
 });
+
+for (const [kind, make] of kinds) {
+  describe(`server subscribers over ${kind}`, () => {
+    it('gives a wildcard subscriber the concrete topic, the payload and the metadata', async () => {
+      const c = make();
+      const s = c.server({ name: `subs-${kind}` });
+      const seen: { topic: string; payload: unknown; user?: string }[] = [];
+      s.subscribe('orders.*', (payload: unknown, ctx: Context) => { seen.push({ topic: ctx.endpoint, payload, user: ctx.metadata['x-user'] }); });
+      s.subscribe('orders.placed', (payload: unknown, ctx: Context) => { seen.push({ topic: `exact ${ctx.endpoint}`, payload }); });
+      await s.start();
+      await c.client.publish('orders.placed', { id: 3 }, { metadata: { 'X-User': 'kim' } });
+      await waitFor(() => seen.length === 2, 'both subscribers');
+      expect(seen).to.deep.include({ topic: 'orders.placed', payload: { id: 3 }, user: 'kim' });
+      expect(seen).to.deep.include({ topic: 'exact orders.placed', payload: { id: 3 } });
+      await c.close();
+    });
+  });
+}

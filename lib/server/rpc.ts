@@ -36,7 +36,7 @@ export interface RpcServerOptions {
 const NAME = /^[A-Za-z0-9_-]+$/;
 
 /** A subscriber registered with `subscribe`. */
-interface Sub { topic: string; fn: SubscriberFn; opts: SubscriberOptions }
+interface Sub { topic: string; wildcard: boolean; fn: SubscriberFn; opts: SubscriberOptions }
 
 /** go-micro's mucp server on the micro-nats transport. */
 export class RpcServer implements Server, DispatchHost {
@@ -72,7 +72,7 @@ export class RpcServer implements Server, DispatchHost {
   subscribe(topic: string, fn: SubscriberFn, opts: SubscriberOptions = {}): void {
     if (this.listener) throw new Error(`${this.name}: cannot subscribe ${topic} after start`);
     if (!this.opts.broker) throw new Error(`${this.name}: subscribing ${topic} needs a broker`);
-    this.subs.push({ topic, fn, opts });
+    this.subs.push({ topic, wildcard: /(^|\.)[*>](\.|$)/.test(topic), fn, opts });
   }
 
   async start(): Promise<void> {
@@ -119,7 +119,9 @@ export class RpcServer implements Server, DispatchHost {
   }
 
   private deliver(s: Sub, e: Event, header: Record<string, string>, payload: unknown): void | Promise<void> {
-    const ctx = new RequestContext(this.name, e.topic(), header['Micro-Id'] ?? '', header, Infinity);
+    // A plain topic is the subject itself: reading the event's subject would decode it again.
+    const topic = s.wildcard ? e.topic() : s.topic;
+    const ctx = new RequestContext(this.name, topic, header['Micro-Id'] ?? '', header, Infinity);
     const r = runInContext(ctx, s.fn, payload, ctx);
     if (r && typeof (r as Promise<void>).then === 'function') return this.tracked(r as Promise<void>);
   }
