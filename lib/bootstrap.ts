@@ -17,11 +17,11 @@ import { wireService } from './wire';
 
 /** Options of {@link bootstrap}: configuration (overridden by `MICRO_*` env and go-micro flags) and services. */
 export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registry> {
-  /** `@Service` classes to run (at least one, unless the app is a pure client). */
+  /** `@Service` classes to run, one server each. Default none: a pure client. */
   services?: Function[];
   /** Bring your own Inversify container (its bindings are injected into services). Default: a new one. */
   container?: Container;
-  /** nats.js connection options (auth, TLS, reconnect) passed through to every NATS connection. */
+  /** nats.js connection options (auth, TLS, reconnect) passed through to every NATS connection. Default: nats.js's own. */
   nats?: Partial<ConnectionOptions>;
   /** Stop gracefully on SIGINT/SIGTERM, then exit. Default false. */
   signals?: boolean;
@@ -35,24 +35,35 @@ export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registr
 export interface App {
   /** Calls, streams, publishes; `client.proxy(Greeter)` for typed clients. */
   client: RpcClient;
+  /** The container holding the components (under `TYPES`) and the service instances: the one given, or a new one. */
   container: Container;
+  /** The transport RPC requests travel on. */
   transport: Transport;
+  /** The broker behind `publish` and `@Subscribe`. */
   broker: Broker;
   /** The registry in use (behind its cache). */
   registry: Registry;
-  /** The server of the first service (every one is in `servers`). */
+  /** The server of the first service (every one is in `servers`); `undefined` in a pure client despite the type. */
   server: Server;
+  /** One started server per class in `services`, in that order; empty in a pure client. */
   servers: Server[];
+  /** The resolved, frozen configuration (defaults < code < `MICRO_*` env < flags). */
   config: Config<Transport, Broker, Registry>;
   /** Deregisters, finishes in-flight work, drains, disconnects. Idempotent. */
   stop(): Promise<void>;
 }
 
+/**
+ * Resolves the configuration, builds and binds the components, then wires and starts every service.
+ * Throws on invalid configuration, a class without `@Service`, two services of one name or a token
+ * already bound; rejects 503 when NATS is unreachable. On failure, closes whatever it had built.
+ */
 export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
   const config = resolveConfig<Transport, Broker, Registry>(options);
   const classes = options.services ?? [];
   const metas = classes.map((cls) => ({ cls, meta: requireServiceMeta(cls) }));
   for (const { meta } of metas) for (const c of meta.clients) resolveClientTarget(c);
+  checkSingleServiceSettings(config, metas.length);
   const names = new Set<string>();
   for (const { cls, meta } of metas) {
     if (names.has(meta.name)) throw new Error(`bootstrap: two services are named "${meta.name}" (class ${cls.name})`);
@@ -80,6 +91,16 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
   } catch (err) {
     await c.close();
     throw err;
+  }
+}
+
+/** `--server_name`, `--server_version` and `--server_address` name one service: with several they'd be ambiguous. */
+function checkSingleServiceSettings(config: Config<Transport, Broker, Registry>, services: number): void {
+  if (services <= 1) return;
+  const set = (['name', 'version', 'address'] as const).filter((k) => config.server[k]);
+  if (set.length > 0) {
+    throw new Error(`bootstrap: server ${set.join(', ')} (--server_${set[0]} / MICRO_SERVER_${set[0].toUpperCase()}) names one `
+      + `service, but ${services} services are given; run them in separate bootstraps or drop the setting`);
   }
 }
 

@@ -25,7 +25,14 @@ import { MemoryNetwork, MemoryTransport } from './transport/memory';
 import { NatsTransport } from './transport/nats';
 
 /** What memory implementations share so that several apps in one process see each other. */
-export interface MemoryWorld { network: MemoryNetwork; bus: MemoryBus; store: MemoryRegistryStore }
+export interface MemoryWorld {
+  /** Where memory transports listen and dial. */
+  network: MemoryNetwork;
+  /** Where memory brokers publish and subscribe. */
+  bus: MemoryBus;
+  /** What memory registries register in and look up. */
+  store: MemoryRegistryStore;
+}
 
 /** Creates a fresh memory world (one per test, never global). */
 export function memoryWorld(): MemoryWorld {
@@ -34,13 +41,19 @@ export function memoryWorld(): MemoryWorld {
 
 /** Options of {@link buildComponents}. */
 export interface ComponentOptions {
+  /** A name, or an instance to use as is (never closed here). Default `'nats'`. */
   transport?: 'nats' | 'memory' | Transport;
+  /** A name, or an instance to use as is (never disconnected here). Default `'nats'`. */
   broker?: 'nats' | 'memory' | Broker;
+  /** A name, or an instance (wrapped in a cache unless it is one; never closed here). Default `'nats'`. */
   registry?: 'nats' | 'memory' | Registry;
   /** NATS servers for all three unless a per-component address is given. Default `nats://127.0.0.1:4222`. */
   address?: string | string[];
+  /** NATS servers of the transport. Default `address`. */
   transportAddress?: string | string[];
+  /** NATS servers of the broker. Default `address`. */
   brokerAddress?: string | string[];
+  /** NATS servers of the registry. Default `address`. */
   registryAddress?: string | string[];
   /** nats.js connection options (auth, TLS, reconnect) for every connection opened. */
   nats?: Partial<ConnectionOptions>;
@@ -48,8 +61,9 @@ export interface ComponentOptions {
   registerTtl?: number;
   /** Heartbeat interval of registrations in ms. Default 30 000. */
   registerInterval?: number;
-  /** Default 'random'. */
+  /** How the client picks among a service's nodes. Default `'random'`. */
   selector?: Strategy;
+  /** The client's per-call budget in ms (default 5 000) and retries after a failed attempt (default 1). */
   client?: { timeout?: number; retries?: number };
   /** Receives events whose subscriber failed (threw, or its DTO was invalid). Default: log. */
   errorHandler?: ErrorHandler;
@@ -59,12 +73,17 @@ export interface ComponentOptions {
 
 /** The built components. */
 export interface Components {
+  /** The transport RPC requests travel on. */
   transport: Transport;
+  /** The broker behind `publish` and subscribers. */
   broker: Broker;
   /** The registry in use (cached lookups). */
   registry: Registry;
+  /** Picks the node of a service each call goes to, from the cached registry. */
   selector: Selector;
+  /** JSON (the default) and msgpack, shared by the client and every server. */
   codecs: Codecs;
+  /** Calls, streams and publishes on these components. */
   client: RpcClient;
   /** A server on these components; stopped by `close()`. */
   server(opts: Pick<RpcServerOptions, 'name' | 'version' | 'metadata' | 'id' | 'address' | 'logger'>): RpcServer;
@@ -72,6 +91,10 @@ export interface Components {
   close(): Promise<void>;
 }
 
+/**
+ * Builds the components; NATS connections open on first use, so an unreachable server fails the first
+ * call or start (503), not this. Throws on a malformed NATS address or an invalid option value.
+ */
 export function buildComponents(o: ComponentOptions = {}): Components {
   const connectors = new Map<string, NatsConnector>();
   const connector = (addr: string | string[] | undefined) => {

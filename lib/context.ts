@@ -51,9 +51,11 @@ export function metadataFromHeaders(header: Record<string, string>): Record<stri
 /** A request context. Metadata is derived from the request headers on first use, so handlers that never read it nor call out pay nothing. */
 export class RequestContext implements Context {
   private ctl?: AbortController;
+  private timer?: NodeJS.Timeout;
   private view?: Metadata;
   private lower?: Record<string, string>;
 
+  /** `deadline` is epoch ms (`Infinity` for none); `headers` are the request's, metadata is read from them lazily. */
   constructor(readonly service: string, readonly endpoint: string, readonly id: string,
               private readonly headers: Record<string, string>, readonly deadline: number) {}
 
@@ -62,18 +64,20 @@ export class RequestContext implements Context {
     return (this.lower ??= metadataFromHeaders(this.headers));
   }
 
+  /** Caller metadata, case-insensitive; writing or deleting a key throws in strict-mode code. */
   get metadata(): Metadata {
     return (this.view ??= caseInsensitive(this.rawMetadata));
   }
 
+  /** Aborts with a 408 at the deadline, or earlier with the reason given to {@link RequestContext.abort}. */
   get signal(): AbortSignal {
     if (!this.ctl) {
       this.ctl = new AbortController();
       const left = this.deadline - Date.now();
       if (Number.isFinite(left)) {
         const ctl = this.ctl;
-        const t = setTimeout(() => ctl.abort(timeout(this.service, `deadline of ${this.endpoint} exceeded`)), Math.max(0, left));
-        t.unref();
+        this.timer = setTimeout(() => ctl.abort(timeout(this.service, `deadline of ${this.endpoint} exceeded`)), Math.max(0, left));
+        this.timer.unref();
       }
     }
     return this.ctl.signal;
@@ -82,6 +86,11 @@ export class RequestContext implements Context {
   /** Aborts the signal now (the caller went away, or the server stops). */
   abort(reason: Error): void {
     this.ctl?.abort(reason);
+  }
+
+  /** The request is over: its deadline timer (armed only if `signal` was read) is released. */
+  done(): void {
+    if (this.timer) clearTimeout(this.timer);
   }
 }
 

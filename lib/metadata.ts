@@ -5,10 +5,9 @@
  * `@InjectClient` add to a per-class record that `@Service` later completes into a frozen
  * {@link ServiceMeta}. Each class owns its record (stored on the class under a private symbol); a
  * subclass copies its parent's record on its first write so that decorating it never changes
- * what the parent serves.
+ * what the parent serves. Registry schemas built from DTO classes are in `schema.ts`.
  */
 import 'reflect-metadata';
-import type { Value } from './registry';
 
 /** Service names become NATS subject tokens, so they are restricted to this. */
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -24,13 +23,19 @@ export interface SubscriberInfo { topic: string; queue?: string }
 
 /** A completed service class: its identity and every endpoint, subscription and injected client. */
 export interface ServiceMeta {
+  /** The registered service name, matching {@link SERVICE_NAME_PATTERN}. */
   readonly name: string;
   /** `'latest'` unless given. */
   readonly version: string;
+  /** Registry metadata of the service. Default `{}`. */
   readonly metadata: Readonly<Record<string, string>>;
+  /** Free text for tooling, not registered; absent unless given. */
   readonly description?: string;
+  /** Every `@Handler`, inherited ones included; endpoint names are unique. */
   readonly handlers: readonly HandlerMeta[];
+  /** Every `@Subscribe`, inherited ones included. */
   readonly subscribers: readonly SubscriberMeta[];
+  /** Every `@InjectClient` property, inherited ones included. */
   readonly clients: readonly ClientInjection[];
 }
 
@@ -40,6 +45,7 @@ export interface HandlerMeta {
   readonly method: string;
   /** `${ClassName}.${method}` unless named; an inherited handler takes the serving class's name. */
   readonly endpoint: string;
+  /** Endpoint-level registry metadata. Default `{}`. */
   readonly metadata: Readonly<Record<string, string>>;
   /** The first parameter's design type when it is a user class (a DTO), else absent. */
   readonly requestType?: Function;
@@ -51,8 +57,11 @@ export interface HandlerMeta {
 
 /** One `@Subscribe` method (a method may subscribe to several topics). */
 export interface SubscriberMeta {
+  /** The method's property key on the prototype. */
   readonly method: string;
+  /** The broker topic; may hold wildcards. */
   readonly topic: string;
+  /** Queue group sharing the topic's events among instances; absent: every instance gets every event. */
   readonly queue?: string;
   /** The first parameter's design type when it is a user class, else absent. */
   readonly requestType?: Function;
@@ -60,6 +69,7 @@ export interface SubscriberMeta {
 
 /** One `@InjectClient` property. */
 export interface ClientInjection {
+  /** The property the client proxy is assigned to on the service instance. */
   readonly property: string | symbol;
   /** A `@Service` class or a service name. */
   readonly target: Function | string;
@@ -113,6 +123,11 @@ function designType(owner: Function, key: string, kind: 'design:paramtypes' | 'd
   const t = Reflect.getMetadata(kind, owner.prototype, key) as Function | Function[] | undefined;
   const first = Array.isArray(t) ? t[0] : t;
   return isUserClass(first) ? first : undefined;
+}
+
+/** The `design:type` TypeScript emitted for `property` of `cls`, or undefined when none was emitted. */
+export function designTypeOf(cls: Function, property: string): Function | undefined {
+  return Reflect.getMetadata('design:type', cls.prototype, property) as Function | undefined;
 }
 
 /** Drops keys whose value is undefined, so recorded objects compare and print cleanly. */
@@ -242,88 +257,4 @@ export function resolveClientTarget(injection: ClientInjection): ClientTarget {
   const service = getServiceMeta(target);
   if (!service) throw clientError(owner, property, target);
   return { name: service.name, service };
-}
-
-// ---- registry schemas ---------------------------------------------------------------------------
-
-/** Which side of a call a schema describes: class-transformer exclusions can apply to one side only. */
-export interface DescribeOptions { direction?: 'request' | 'response' }
-
-/** The slice of class-transformer's (non-exported) metadata storage that schemas need. */
-interface TransformerStorage {
-  getExposedMetadatas(t: Function): Array<{ propertyName?: string; options?: { name?: string } }>;
-  getExcludedMetadatas(t: Function): Array<{ propertyName?: string; options?: { toClassOnly?: boolean; toPlainOnly?: boolean } }>;
-  getStrategy(t: Function): 'excludeAll' | 'exposeAll' | 'none';
-  findTypeMetadata(t: Function, prop: string): { typeFunction?: () => Function } | undefined;
-  findExposeMetadata(t: Function, prop: string): { options?: { name?: string } } | undefined;
-}
-
-/** go-micro stops at depth 3 too; it also keeps self-referencing DTOs finite. */
-const MAX_DEPTH = 3;
-
-function transformerStorage(): TransformerStorage | undefined {
-  try {
-    // Not part of class-transformer's public API, but the only way to see @Expose/@Exclude/@Type.
-    return (require('class-transformer/cjs/storage') as { defaultMetadataStorage: TransformerStorage }).defaultMetadataStorage;
-  } catch {
-    return undefined;
-  }
-}
-
-function scalarName(t: Function | undefined): string {
-  if (t === String) return 'string';
-  if (t === Number) return 'number';
-  if (t === Boolean) return 'boolean';
-  if (t === BigInt) return 'bigint';
-  if (t === Date) return 'Date';
-  if (t === Array || t === Set) return 'array';
-  if (t === TYPED_ARRAY || (typeof t === 'function' && t.prototype instanceof TYPED_ARRAY)) return 'bytes';
-  return 'object';
-}
-
-function propertyNames(t: Function, ct: TransformerStorage | undefined, dir: DescribeOptions['direction']): string[] {
-  const names = new Set<string>();
-  // Loaded here, not at the top: a service without DTOs never pays for class-validator.
-  const { getMetadataStorage } = require('class-validator') as typeof import('class-validator');
-  for (const m of getMetadataStorage().getTargetValidationMetadatas(t, '', false, false)) if (m.propertyName) names.add(m.propertyName);
-  if (!ct) return [...names];
-  const exposed = ct.getExposedMetadatas(t).map((m) => m.propertyName).filter((p): p is string => !!p);
-  exposed.forEach((p) => names.add(p));
-  const excluded = new Set(ct.getExcludedMetadatas(t).filter(({ options: o }) => !o
-    || (o.toClassOnly === undefined && o.toPlainOnly === undefined) || (o.toClassOnly && o.toPlainOnly)
-    || (o.toClassOnly && dir === 'request') || (o.toPlainOnly && dir === 'response')).map((m) => m.propertyName));
-  const all = ct.getStrategy(t) === 'excludeAll' ? [...names].filter((p) => exposed.includes(p)) : [...names];
-  return all.filter((p) => !excluded.has(p));
-}
-
-function describe(t: Function | undefined, name: string, depth: number, path: Function[], opts: DescribeOptions): Value {
-  if (!isUserClass(t)) return { name, type: scalarName(t) };
-  const value: Value = { name, type: t.name };
-  if (depth >= MAX_DEPTH || path.includes(t)) return value;
-  const ct = transformerStorage();
-  const values = propertyNames(t, ct, opts.direction).map((prop) => {
-    const wire = ct?.findExposeMetadata(t, prop)?.options?.name ?? prop;
-    const design = Reflect.getMetadata('design:type', t.prototype, prop) as Function | undefined;
-    let hinted: Function | undefined;
-    try { hinted = ct?.findTypeMetadata(t, prop)?.typeFunction?.(); } catch { /* a discriminated @Type needs a value */ }
-    if (design === Array) {
-      if (!hinted) return { name: wire, type: 'array' };
-      const elem = describe(hinted, wire, depth + 1, [...path, t], opts);
-      return { ...elem, type: `[]${elem.type}` };
-    }
-    return describe(hinted ?? design, wire, depth + 1, [...path, t], opts);
-  });
-  if (values.length > 0) value.values = values;
-  return value;
-}
-
-/**
- * A registry `Value` for a DTO class, as go-micro builds one from a Go struct: `{ name, type }` of the
- * class with one entry per property in `values`. Properties are those class-validator or
- * class-transformer (`@Expose`, `@Type`) know of, minus `@Exclude`d ones; types come from
- * `design:type` or `@Type`: `string`, `number`, `boolean`, `bigint`, `Date`, `bytes`, `object`,
- * `array` (element unknown), `[]Elem`, or a nested class's name with its own `values` (3 levels deep).
- */
-export function describeType(cls: Function, options: DescribeOptions = {}): Value {
-  return describe(cls, isUserClass(cls) ? cls.name : scalarName(cls), 0, [], options);
 }

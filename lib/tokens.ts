@@ -13,9 +13,9 @@ export const TYPES = Object.freeze({
   Registry: Symbol.for('micro-nats.Registry'),
   /** The RPC client (`call`, `proxy`, `publish`). */
   Client: Symbol.for('micro-nats.Client'),
-  /** The RPC server that dispatches `@Handler` endpoints. */
+  /** The server of the first service (dispatches its `@Handler` endpoints); unbound in a pure client. */
   Server: Symbol.for('micro-nats.Server'),
-  /** The codec used for request and response bodies. */
+  /** The `Codecs` (JSON by default, msgpack) that encode request, response and event bodies. */
   Codec: Symbol.for('micro-nats.Codec'),
   /** The node selector used by the client. */
   Selector: Symbol.for('micro-nats.Selector'),

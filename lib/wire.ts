@@ -2,7 +2,8 @@
 import type { Container } from 'inversify';
 import type { Components } from './components';
 import type { Config } from './config';
-import { describeType, resolveClientTarget, type ServiceMeta } from './metadata';
+import { resolveClientTarget, type ServiceMeta } from './metadata';
+import { describeType } from './schema';
 import { dtoDecoder, toPlain } from './dto';
 import type { RpcServer } from './server/rpc';
 

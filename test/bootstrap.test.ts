@@ -33,6 +33,12 @@ class Greeter {
   @Handler()
   async *count(req: { n: number }) { for (let i = 0; i < req.n; i++) yield i; }
 
+  @Handler()
+  async slow(req: { ms: number }) { await sleep(req.ms); return { greeting: this.greeting }; }
+
+  @Handler()
+  async strict(req: HelloRequest) { return { keys: Object.keys(req) }; }
+
   @Subscribe('user.created', { queue: 'greeter' })
   async onUserCreated(evt: UserCreated, ctx: Context) {
     seen.events.push(evt.id);
@@ -192,6 +198,42 @@ describe('bootstrap: lifecycle and isolation', () => {
 });
 
 describe('bootstrap: configuration and misuse', () => {
+  it('strips unknown DTO properties before the handler sees them (whitelist)', async () => {
+    const app = await bootstrap({ services: [Greeter], container: withGreeting(), ...nats() });
+    expect(await app.client.call('greeter', 'Greeter.strict', { name: 'a', admin: true })).to.deep.equal({ keys: ['name'] });
+    await app.stop();
+  });
+
+  it('adds --server_metadata to the registered node and service', async () => {
+    const app = await bootstrap({ services: [Greeter], container: withGreeting(), ...nats({ argv: ['--server_metadata', 'zone=eu', '--server_metadata=tier=gold'] }) });
+    const [svc] = await app.registry.getService('greeter');
+    expect(svc.metadata).to.include({ zone: 'eu', tier: 'gold', team: 'core' });
+    expect(svc.nodes.map((n) => n.metadata.zone)).to.include('eu');
+    await app.stop();
+  });
+
+  it('bounds calls with --client_request_timeout and rotates nodes with --selector roundRobin', async () => {
+    const hi = new Container();
+    hi.bind(GREETING).toConstantValue('Hi');
+    const a = await bootstrap({ services: [Greeter], container: withGreeting(), ...nats({ argv: ['--server_name', 'rr-greeter'] }) });
+    const b = await bootstrap({ services: [Greeter], container: hi, ...nats({ argv: ['--server_name', 'rr-greeter'] }) });
+    const client = await bootstrap({ ...nats({ argv: ['--selector', 'roundRobin', '--client_request_timeout', '150ms', '--client_retries', '0'] }) });
+    await waitFor(async () => (await client.registry.getService('rr-greeter').catch(() => []))[0]?.nodes.length === 2, 'both instances');
+    const seen: string[] = [];
+    for (let i = 0; i < 10; i++) seen.push((await client.client.call<{ greeting: string }>('rr-greeter', 'Greeter.slow', { ms: 0 })).greeting);
+    expect(seen.filter((g) => g === 'Hello')).to.have.length(5);
+    expect(seen.filter((g) => g === 'Hi')).to.have.length(5);
+    const err = await rejection(client.client.call('rr-greeter', 'Greeter.slow', { ms: 1_000 }));
+    expect(err.code).to.equal(408);
+    expect(err.detail).to.contain('150 ms');
+    for (const app of [client, a, b]) await app.stop();
+  });
+
+  it('refuses --server_name when several services are given, naming the flag', async () => {
+    const err = await rejection(bootstrap({ services: [Greeter, Frontend], container: withGreeting(), ...nats({ argv: ['--server_name', 'x'] }) }));
+    expect(err.message).to.contain('--server_name').and.contain('2 services');
+  });
+
   it('switches the registry with --registry=memory', async () => {
     const app = await bootstrap({ services: [Greeter], container: withGreeting(), ...nats({ argv: ['--registry=memory'] }) });
     expect(app.registry.toString()).to.equal('memory');

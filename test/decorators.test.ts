@@ -4,9 +4,8 @@ import { Container, inject, injectable } from 'inversify';
 import { Exclude, Expose, Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, MinLength, ValidateNested } from 'class-validator';
 import { Handler, InjectClient, Service, Subscribe } from '../decorators';
-import {
-  describeType, getServiceMeta, hasServiceMeta, requireServiceMeta, resolveClientTarget, type ServiceMeta,
-} from '../lib/metadata';
+import { getServiceMeta, hasServiceMeta, requireServiceMeta, resolveClientTarget, type ServiceMeta } from '../lib/metadata';
+import { describeType } from '../lib/schema';
 import { TYPES } from '../lib/tokens';
 
 class HelloRequest { @IsString() @MinLength(1) name!: string }

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { buildComponents, type Components } from '../lib/components';
 import { Codes } from '../lib/errors';
+import type { CachedRegistry } from '../lib/registry/cache';
 import { NatsTransport } from '../lib/transport/nats';
-import { startNatsCluster, type NatsCluster } from '../lib/testing';
+import { startNatsCluster, startNatsServer, type NatsCluster, type NatsServer } from '../lib/testing';
 import { natsUrl } from './support/nats';
 import { startChildNode, type ChildNode } from './support/child';
 import { rejection, waitFor } from './support/wait';
@@ -118,19 +119,20 @@ describe('RPC server on bad input', () => {
     return r.header['Micro-Error'] ? JSON.parse(r.header['Micro-Error']) : JSON.parse(dec(r.body));
   }
 
-  const cases: [string, Record<string, string>, Uint8Array<ArrayBuffer>?][] = [
-    ['garbage bytes as the body', { 'Micro-Endpoint': 'B.echo' }, new Uint8Array([0xff, 0x00, 0x13, 0x37])],
-    ['a missing Micro-Endpoint', {}],
-    ['a huge Timeout', { 'Micro-Endpoint': 'B.echo', Timeout: '9'.repeat(30) }],
-    ['a negative Timeout', { 'Micro-Endpoint': 'B.echo', Timeout: '-5' }],
-    ['a header flood', { 'Micro-Endpoint': 'B.echo', ...Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`X-Flood-${i}`, 'x'])) }],
-    ['an unknown content type', { 'Micro-Endpoint': 'B.echo', 'Content-Type': 'text/x-nope' }],
+  const cases: [string, number, RegExp, Record<string, string>, Uint8Array<ArrayBuffer>?][] = [
+    ['garbage bytes as the body', 400, /malformed application\/json body/, { 'Micro-Endpoint': 'B.echo' }, new Uint8Array([0xff, 0x00, 0x13, 0x37])],
+    ['a missing Micro-Endpoint', 400, /missing Micro-Endpoint/, {}],
+    ['a huge Timeout', 400, /exceeds the maximum/, { 'Micro-Endpoint': 'B.echo', Timeout: '9'.repeat(30) }],
+    ['a negative Timeout', 400, /negative/, { 'Micro-Endpoint': 'B.echo', Timeout: '-5' }],
+    ['a header flood', 400, /too many headers/, { 'Micro-Endpoint': 'B.echo', ...Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`X-Flood-${i}`, 'x'])) }],
+    ['an unknown content type', 415, /unsupported content type "text\/x-nope"/, { 'Micro-Endpoint': 'B.echo', 'Content-Type': 'text/x-nope' }],
+    ['an endpoint name of 10,000 characters', 404, /endpoint .* not found/, { 'Micro-Endpoint': 'E'.repeat(10_000) }],
   ];
-  for (const [what, header, body] of cases) {
-    it(`answers ${what} with a 4xx MicroError and keeps serving`, async () => {
+  for (const [what, code, detail, header, body] of cases) {
+    it(`answers ${what} with ${code} and keeps serving`, async () => {
       const err = await raw(header, body);
-      expect(err.code).to.be.within(400, 499);
-      expect(err.detail).to.be.a('string').and.not.empty;
+      expect(err.code).to.equal(code);
+      expect(err.detail).to.match(detail);
       expect(await c.client.call('badinput', 'B.echo', { still: 'ok' })).to.deep.equal({ still: 'ok' });
     });
   }
@@ -162,7 +164,37 @@ describe('RPC toward a go-micro node', () => {
   it('evicts a node whose address has no responders and fails fast with 503', async () => {
     await c.registry.register({ name: 'ghost', version: 'latest', metadata: {}, endpoints: [],
       nodes: [{ id: 'ghost-1', address: '_INBOX.nobody-home', metadata: { server: 'micro-nats' } }] });
-    const err = await rejection(c.client.call('ghost', 'G.x', {}, { timeout: 3_000 }));
+    const err = await rejection(c.client.call('ghost', 'G.x', {}, { timeout: 3_000, retries: 0 }));
     expect(err.code).to.equal(Codes.Unavailable);
+    expect(err.detail).to.match(/ghost\.G\.x on ghost-1: no listener at _INBOX\.nobody-home \(no responders\)/);
+    expect((c.registry as CachedRegistry).lookup('ghost')).to.equal(undefined);
+  });
+});
+
+describe('RPC server whose NATS connection closes for good', () => {
+  let server: NatsServer;
+  after(async () => { await server?.stop(); });
+
+  it('listens again and re-registers once NATS is back, so callers reach it at its new address', async () => {
+    server = await startNatsServer();
+    const svc = buildComponents({ address: server.url, nats: { maxReconnectAttempts: 2, reconnectTimeWait: 100 }, registerInterval: 1_000 });
+    const s = svc.server({ name: 'phoenix' });
+    s.handle('P.ping', () => ({ pong: true }));
+    await s.start();
+    const before = s.service().nodes[0].address;
+    const caller = stack(server.url);
+    expect(await caller.client.call('phoenix', 'P.ping', {})).to.deep.equal({ pong: true });
+    await server.kill();
+    await new Promise((r) => setTimeout(r, 1_000));   // the service's reconnect attempts run out meanwhile
+    await server.restart();
+    let answer: unknown;
+    await waitFor(async () => {
+      answer = await caller.client.call('phoenix', 'P.ping', {}, { timeout: 500 }).catch(() => undefined);
+      return answer !== undefined;
+    }, 'a call to succeed after NATS came back', 15_000);
+    expect(answer).to.deep.equal({ pong: true });
+    expect(s.service().nodes[0].address).to.not.equal(before);
+    await caller.close();
+    await svc.close();
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { buildComponents, type Components } from '../lib/components';
+import { RpcClient } from '../lib/client/rpc';
 import { Codes, MicroError, conflict } from '../lib/errors';
 import type { Context } from '../lib/context';
 import { natsUrl } from './support/nats';
@@ -16,10 +17,11 @@ for (const [kind, make] of kinds) {
     const svc = `rpc-${kind}-${process.pid}`;
     let seenCtx: Context | undefined;
     let generatorClosed = false;
+    const logged: unknown[] = [];
 
     before(async () => {
       c = make();
-      const s = c.server({ name: svc, version: '1.0.0' });
+      const s = c.server({ name: svc, version: '1.0.0', logger: (_m, err) => { logged.push(err); } });
       s.handle('Greeter.hello', (req: { name: string }) => ({ msg: `Hello ${req.name}` }));
       s.handle('Greeter.ctx', (_req: unknown, ctx: Context) => { seenCtx = ctx; return { left: ctx.deadline - Date.now() }; });
       s.handle('Greeter.fail', () => { throw new Error('secret stack detail'); });
@@ -60,6 +62,7 @@ for (const [kind, make] of kinds) {
       expect(err.code).to.equal(Codes.Internal);
       expect(err.detail).to.equal('internal server error');
       expect(JSON.stringify(err)).to.not.contain('secret stack detail');
+      expect(logged.map((e) => (e as Error).message)).to.include('secret stack detail');
     });
 
     it('carries a MicroError thrown by the handler with its code', async () => {
@@ -168,6 +171,99 @@ for (const [kind, make] of kinds) {
       await waitFor(() => seen.length === 2, 'both subscribers');
       expect(seen).to.deep.include({ topic: 'orders.placed', payload: { id: 3 }, user: 'kim' });
       expect(seen).to.deep.include({ topic: 'exact orders.placed', payload: { id: 3 } });
+      await c.close();
+    });
+  });
+}
+
+for (const [kind, make] of kinds) {
+  describe(`RPC options and propagation over ${kind}`, () => {
+    let c: Components;
+    const name = `opts-${kind}-${process.pid}`;
+    const events: { header: Record<string, string>; deadline: number; user?: string; id: string }[] = [];
+    const streamDeadlines: number[] = [];
+    const ids: string[] = [];
+    before(async () => {
+      c = make();
+      const s = c.server({ name });
+      s.handle('O.echo', (r: unknown, ctx: Context) => { ids.push(ctx.id); return r; });
+      s.handle('O.slow', async (r: { ms: number }) => { await sleep(r.ms); return { done: r.ms }; });
+      s.handle('O.big', () => ({ blob: 'x'.repeat(2 * 1024 * 1024) }));
+      s.handle('O.fanout', async (_r: unknown, ctx: Context) => {
+        await c.client.publish(`${name}.evt`, { from: 'handler' });
+        const got: number[] = [];
+        for await (const n of c.client.stream<number>(name, 'O.items', {})) got.push(n);
+        return { got, deadline: ctx.deadline };
+      });
+      s.handle('O.items', async function* (_r: unknown, ctx: Context) { streamDeadlines.push(ctx.deadline); yield 1; yield 2; }, { stream: true });
+      s.subscribe(`${name}.evt`, (_p: unknown, ctx: Context) => {
+        events.push({ header: {}, deadline: ctx.deadline, user: ctx.metadata['x-user'], id: ctx.id });
+      });
+      await s.start();
+    });
+    after(async () => { await c.close(); });
+
+    it('calls a node address directly with opts.address, bypassing the registry', async () => {
+      const address = (await c.registry.getService(name))[0].nodes[0].address;
+      expect(await c.client.call('not-registered-anywhere', 'O.echo', { a: 1 }, { address })).to.deep.equal({ a: 1 });
+    });
+
+    it('gives each attempt its own deadline with attemptTimeout, retrying inside the whole budget', async () => {
+      const t0 = Date.now();
+      const err = await rejection(c.client.call(name, 'O.slow', { ms: 1_000 }, { timeout: 2_000, attemptTimeout: 150, retries: 2 }));
+      expect(err.code).to.equal(Codes.Timeout);
+      expect(Date.now() - t0).to.be.lessThan(1_500);   // three attempts of 150 ms, not the 2 s budget
+    });
+
+    it('gives requests from different clients different ids', async () => {
+      const other = new RpcClient({ transport: c.transport, codecs: c.codecs });
+      ids.length = 0;
+      await c.client.call(name, 'O.echo', {});
+      await other.call(name, 'O.echo', {}, { address: (await c.registry.getService(name))[0].nodes[0].address });
+      expect(ids).to.have.length(2);
+      expect(ids[0]).to.not.equal(ids[1]);
+      await other.close();
+    });
+
+    it('refuses a request it cannot encode with 400 naming it, and sends nothing', async () => {
+      const err = await rejection(c.client.call(name, 'O.echo', { n: 10n }));
+      expect(err.code).to.equal(Codes.BadRequest);
+      expect(err.detail).to.match(new RegExp(`cannot encode the request to ${name}\\.O\\.echo as application/json`));
+    });
+
+    it('answers 413 when the response exceeds the largest message, and keeps serving', async () => {
+      const err = await rejection(c.client.call(name, 'O.big', {}));
+      expect(err.code).to.equal(Codes.PayloadTooLarge);
+      expect(await c.client.call(name, 'O.echo', { still: 1 })).to.deep.equal({ still: 1 });
+    });
+
+    it('passes metadata and the remaining deadline to events and streams made while handling a request', async () => {
+      events.length = 0;
+      streamDeadlines.length = 0;
+      const r = await c.client.call<{ got: number[]; deadline: number }>(name, 'O.fanout', {}, { timeout: 3_000, metadata: { 'X-User': 'zoe' } });
+      expect(r.got).to.deep.equal([1, 2]);
+      await waitFor(() => events.length === 1, 'the event');
+      expect(events[0].user).to.equal('zoe');
+      expect(events[0].deadline).to.be.at.most(r.deadline + 5);
+      expect(Number.isFinite(events[0].deadline)).to.equal(true);
+      expect(streamDeadlines[0]).to.be.at.most(r.deadline + 5);
+    });
+  });
+}
+
+for (const [kind, make] of kinds) {
+  describe(`stream cancellation over ${kind}`, () => {
+    it('aborts ctx.signal of a stream handler when the client leaves while it waits', async () => {
+      const c = make();
+      const s = c.server({ name: `cancel-${kind}` });
+      let aborted = false;
+      s.handle('C.wait', async function* (_r: unknown, ctx: Context) {
+        yield 'first';
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => { aborted = true; resolve(); }));
+      }, { stream: true });
+      await s.start();
+      for await (const first of c.client.stream<string>(`cancel-${kind}`, 'C.wait', {})) { expect(first).to.equal('first'); break; }
+      await waitFor(() => aborted, 'the handler to see its signal abort');
       await c.close();
     });
   });

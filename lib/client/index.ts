@@ -11,13 +11,13 @@ export interface CallOptions {
   retries?: number;
   /** Per-attempt budget in ms inside the whole-call budget. Default: what is left shared among the attempts left. */
   attemptTimeout?: number;
-  /** Call this node address directly, bypassing the registry and selector. */
+  /** Call this node address directly, bypassing the registry and selector. Default: a node the selector picks. */
   address?: string;
   /** Content type of the request body. Default `application/json`. */
   contentType?: string;
-  /** Extra metadata sent as headers (merged over the current request's metadata). */
+  /** Extra metadata sent as headers (merged over the current request's metadata). Default: none. */
   metadata?: Record<string, string>;
-  /** Only nodes of this service version. */
+  /** Only nodes of this service version. Default: any version. */
   version?: string;
 }
 
@@ -31,27 +31,40 @@ export interface StreamOptions extends Omit<CallOptions, 'retries' | 'attemptTim
 export interface PublishOptions {
   /** Content type of the payload. Default `application/json`. */
   contentType?: string;
-  /** Extra metadata sent as headers (merged over the current request's metadata). */
+  /** Extra metadata sent as headers (merged over the current request's metadata). Default: none. */
   metadata?: Record<string, string>;
 }
 
+/** Calls, streams and publishes; inside a handler, outgoing requests inherit its metadata and remaining deadline. */
 export interface Client {
   /**
    * Calls `endpoint` of `service` with `request` and resolves with the decoded response.
    * Rejects with the handler's MicroError, 503 when the service has no node (naming it), 408 past the budget.
    */
   call<T = unknown>(service: string, endpoint: string, request?: unknown, opts?: CallOptions): Promise<T>;
-  /** Calls a streaming endpoint; iterate the result. Breaking out early tells the server to stop. */
+  /**
+   * Calls a streaming endpoint; iterate the result. Breaking out early tells the server to stop. Iteration
+   * rejects with the handler's MicroError, 503 when the service has no node, or when an item is later than `timeout`.
+   */
   stream<T = unknown>(service: string, endpoint: string, request?: unknown, opts?: StreamOptions): AsyncIterable<T>;
-  /** Publishes an event (`Content-Type`, `Micro-Topic`, `Micro-Id` headers). Rejects 400/413/503 as the broker does. */
+  /**
+   * Publishes an event with `Content-Type` and `Micro-Topic` headers (plus, inside a handler, its metadata and
+   * remaining `Timeout`). Rejects 400 when the payload cannot be encoded, 415 for an unknown content type,
+   * 503 without a broker, and 400/413/503 as the broker does.
+   */
   publish(topic: string, payload: unknown, opts?: PublishOptions): Promise<void>;
-  /** A typed client of a `@Service` class, or of a service by name (endpoints resolved through the registry). */
+  /**
+   * A typed client of a `@Service` class, or of a service by name (endpoints resolved through the registry).
+   * Throws for a class without `@Service`, or a name when the client has no registry.
+   */
   proxy<T>(target: (new (...args: any[]) => T) | string): import('./proxy').ServiceClient<T>;
-  /** Closes pooled sockets. */
+  /** Closes pooled sockets; the transport, broker and registry are left open (they are not the client's). */
   close(): Promise<void>;
   /** `'mucp'`. */
   toString(): string;
 }
 
+/** Whole-call budget in ms when neither the call nor the client sets one. */
 export const DEFAULT_CALL_TIMEOUT = 5_000;
+/** Retries after a failed attempt when neither the call nor the client sets a number. */
 export const DEFAULT_RETRIES = 1;

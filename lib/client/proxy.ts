@@ -4,7 +4,8 @@
  */
 import { getServiceMeta } from '../metadata';
 import { notFound } from '../errors';
-import type { Registry } from '../registry';
+import { RegistryNotFoundError, type Registry } from '../registry';
+import { NoneAvailableError } from '../selector';
 import type { CallOptions, Client } from './index';
 
 /** The client-side signature of one handler method. */
@@ -63,7 +64,10 @@ export function proxyOfName<T>(client: Client, registry: Registry, name: string)
   return build<T>(client, name, (method) => known.get(method) ?? lookup(method));
 
   async function lookup(method: string): Promise<Target> {
-    const services = await registry.getService(name);
+    // The same answer as client.call for a service with no node: 503 naming it, which callers retry.
+    const services = await registry.getService(name).catch((err) => {
+      throw err instanceof RegistryNotFoundError ? new NoneAvailableError(name, 'not-found', 'no node found in the registry') : err;
+    });
     for (const s of services) {
       const e = s.endpoints.find((x) => x.name === method || x.name.endsWith(`.${method}`));
       if (e) {

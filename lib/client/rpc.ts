@@ -1,7 +1,8 @@
 import type { Broker } from '../broker';
 import type { Codec, Codecs } from '../codec';
 import { currentContext } from '../context';
-import { MicroError, timeout as timeoutError, unavailable } from '../errors';
+import { randomUUID } from 'node:crypto';
+import { badRequest, MicroError, timeout as timeoutError, unavailable } from '../errors';
 import type { Node, Registry } from '../registry';
 import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
 import type { Message, Socket, Transport } from '../transport';
@@ -37,6 +38,8 @@ export class RpcClient implements Client {
   private seq = 0;
   private brokerReady?: Promise<void>;
   private brokerConnected = false;
+  /** Request ids: unique across clients (a random prefix), cheap per call (a counter). */
+  private readonly idPrefix = `${randomUUID().slice(0, 8)}-`;
   /** Frozen headers of events without metadata, per topic and content type: their NATS encoding is then cached. */
   private readonly eventHeaderCache = new Map<string, Readonly<Record<string, string>>>();
 
@@ -89,15 +92,22 @@ export class RpcClient implements Client {
     try {
       const codec = this.opts.codecs.get(opts.contentType);
       const ctx = currentContext();
-      const header = ctx || opts.metadata ? { ...ctx?.rawMetadata, ...opts.metadata, 'Content-Type': codec.contentType, 'Micro-Topic': topic }
-        : this.eventHeaders(topic, codec.contentType);
-      m = { header, body: codec.encode(payload) };
+      const header = ctx || opts.metadata ? this.inheritedEventHeaders(topic, codec.contentType, opts) : this.eventHeaders(topic, codec.contentType);
+      m = { header, body: encodeOrRefuse(codec, payload, `the event on ${topic}`) };
     } catch (err) {
       return Promise.reject(err);
     }
     if (this.brokerConnected) return broker.publish(topic, m);
     this.brokerReady ??= broker.connect().then(() => { this.brokerConnected = true; }, (err) => { this.brokerReady = undefined; throw err; });
     return this.brokerReady.then(() => broker.publish(topic, m));
+  }
+
+  /** Headers of an event published while handling a request: its metadata and remaining deadline go along. */
+  private inheritedEventHeaders(topic: string, contentType: string, opts: PublishOptions): Record<string, string> {
+    const ctx = currentContext();
+    const header: Record<string, string> = { ...ctx?.rawMetadata, ...opts.metadata, 'Content-Type': contentType, 'Micro-Topic': topic };
+    if (ctx && Number.isFinite(ctx.deadline)) header.Timeout = String(Math.max(1, Math.round((ctx.deadline - Date.now()) * 1e6)));
+    return header;
   }
 
   private eventHeaders(topic: string, contentType: string): Record<string, string> {
@@ -138,7 +148,7 @@ export class RpcClient implements Client {
     header['Micro-Service'] = service;
     header['Micro-Endpoint'] = endpoint;
     header['Content-Type'] = codec.contentType;
-    return { service, endpoint, codec, body: codec.encode(request), header, deadline, budget };
+    return { service, endpoint, codec, body: encodeOrRefuse(codec, request, `the request to ${service}.${endpoint}`), header, deadline, budget };
   }
 
   /** This call's node iterator: from memory without a promise when the selector can, else after a query. */
@@ -146,7 +156,15 @@ export class RpcClient implements Client {
     const selector = this.opts.selector;
     if (!selector) throw unavailable('micro.client', `no selector to find ${service}; pass an address`);
     const sel = opts.version === undefined ? undefined : { version: opts.version };
-    return selector.selectNow?.(service, sel) ?? selector.select(service, sel);
+    return selector.selectNow?.(service, sel) ?? selector.select(service, sel).catch((err) => { throw this.nameService(err, service); });
+  }
+
+  /** A registry failure says which service the caller was looking for. */
+  private nameService(err: unknown, service: string): unknown {
+    if (err instanceof MicroError && !(err instanceof NoneAvailableError) && err.code === 503) {
+      return unavailable('micro.client', `cannot look up service ${service}: ${err.detail}`);
+    }
+    return err;
   }
 
   /** Another node on each retry; undefined once all were tried (the caller starts over with a new iterator). */
@@ -160,18 +178,23 @@ export class RpcClient implements Client {
   /** One request/response exchange on a pooled socket; the socket goes back to the pool only when healthy. */
   private async attempt(c: Call, node: Node, ms: number): Promise<unknown> {
     const envelope = node.metadata?.server !== 'micro-nats';
-    const sock = this.pool.idle(node.address, envelope) ?? await this.pool.dial(node.address, envelope);
-    const id = String(++this.seq);
+    let sock = this.pool.idle(node.address, envelope);
+    const id = `${this.idPrefix}${++this.seq}`;
     const header = c.header;
     header['Micro-Id'] = id;
     header.Timeout = String(Math.max(1, Math.round(ms * 1e6)));
     if (envelope) { header['Micro-Method'] = c.endpoint; header.Accept = c.codec.contentType; }
+    const m = { header, body: c.body };
     let reply;
     try {
-      await sock.send({ header, body: c.body });
+      // A pooled socket may have been closed by its server while idle (restart, reaping): use a new one then.
+      if (sock) {
+        try { await sock.send(m); } catch { void sock.close(); sock = undefined; }
+      }
+      if (!sock) await (sock = await this.pool.dial(node.address, envelope)).send(m);
       do reply = await sock.recv({ timeout: Math.ceil(ms) }); while (reply.header['Micro-Id'] !== id && reply.header['Micro-ID'] !== id);
     } catch (err) {
-      void sock.close();
+      void sock?.close();
       throw this.explain(err, c, node, ms);
     }
     this.pool.give(node.address, envelope, sock);
@@ -180,20 +203,39 @@ export class RpcClient implements Client {
     return this.opts.codecs.get(reply.header['Content-Type'] ?? c.codec.contentType).decode(reply.body);
   }
 
+  /** Transport failures of an attempt, said in terms of the call (service, endpoint, node). */
   private explain(err: unknown, c: Call, node: Node, ms: number): unknown {
-    if (err instanceof MicroError && err.id === 'micro.transport' && err.code === 408) {
-      return timeoutError('micro.client', `call to ${c.service}.${c.endpoint} on ${node.id} timed out after ${Math.round(ms)} ms`);
-    }
-    return err;
+    if (!(err instanceof MicroError) || err.id !== 'micro.transport') return err;
+    const call = `call to ${c.service}.${c.endpoint} on ${node.id}`;
+    if (err.code === 408) return timeoutError('micro.client', `${call} timed out after ${Math.round(ms)} ms`);
+    return new MicroError('micro.client', err.code, `${call}: ${err.detail}`);
   }
 
   private async openStream(service: string, endpoint: string, request: unknown, opts: StreamOptions): Promise<{ sock: Socket; id: string; codecs: Codecs }> {
     const c = this.prepare(service, endpoint, request, { ...opts, timeout: opts.timeout || DEFAULT_CALL_TIMEOUT });
     const node = opts.address ? direct(opts.address) : (await this.select(service, opts))();
     const sock = await this.opts.transport.dial(node.address);
-    const id = String(++this.seq);
-    await sock.send({ header: { ...c.header, 'Micro-Id': id, 'Micro-Stream': id }, body: c.body });
+    const id = `${this.idPrefix}${++this.seq}`;
+    const header: Record<string, string> = { ...c.header, 'Micro-Id': id, 'Micro-Stream': id };
+    // A stream has no overall budget of its own (items have a timeout each); inside a request it ends with it.
+    const left = currentContext()?.deadline ?? Infinity;
+    if (Number.isFinite(left)) header.Timeout = String(Math.max(1, Math.round((left - Date.now()) * 1e6)));
+    try {
+      await sock.send({ header, body: c.body });
+    } catch (err) {
+      void sock.close();
+      throw this.explain(err, c, node, 0);
+    }
     return { sock, id, codecs: this.opts.codecs };
+  }
+}
+
+/** Encodes a request or event; a value the codec cannot encode is the caller's error (400), named. */
+function encodeOrRefuse(codec: Codec, value: unknown, what: string): Uint8Array {
+  try {
+    return codec.encode(value);
+  } catch (err) {
+    throw badRequest('micro.client', `cannot encode ${what} as ${codec.contentType}: ${(err as Error).message}`);
   }
 }
 

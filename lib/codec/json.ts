@@ -12,7 +12,7 @@ export class JsonCodec implements Codec {
     if (value instanceof Uint8Array) return value;
     let text: string;
     try { text = JSON.stringify(value); } catch (err) {
-      throw internal('micro.codec', `cannot encode response as JSON: ${(err as Error).message}`);
+      throw internal('micro.codec', `cannot encode the value as JSON: ${(err as Error).message}`);
     }
     return Buffer.from(text, 'utf8');
   }

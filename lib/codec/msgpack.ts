@@ -15,7 +15,7 @@ export class MsgpackCodec implements Codec {
   encode(value: unknown): Uint8Array {
     if (value === undefined) return EMPTY;
     try { return this.codec().pack(value); } catch (err) {
-      throw internal('micro.codec', `cannot encode response as msgpack: ${(err as Error).message}`);
+      throw internal('micro.codec', `cannot encode the value as msgpack: ${(err as Error).message}`);
     }
   }
 

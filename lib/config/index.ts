@@ -19,15 +19,27 @@ import { readEnv, readFlags } from './sources';
 export { COMPONENT_NAMES, SELECTOR_NAMES, type ComponentName, type SelectorName } from './parse';
 export { FLAGS, envName } from './sources';
 
-/** The server part of the code options. */
-export interface ServerInput { name?: string; version?: string; id?: string; address?: string; metadata?: Record<string, string> }
+/** The server part of the code options (`--server_*` flags). */
+export interface ServerInput {
+  /** Replaces the `@Service` name. Default: the decorator's. */
+  name?: string;
+  /** Replaces the `@Service` version. Default: the decorator's. */
+  version?: string;
+  /** Node id. Default: a random UUID. */
+  id?: string;
+  /** Listen address handed to the transport. Default `''` (the transport picks one). */
+  address?: string;
+  /** Added to every registered node; merged key by key with env and flags. Default `{}`. */
+  metadata?: Record<string, string>;
+}
 
-/** The client part of the code options. */
+/** The client part of the code options (`--client_*` and `--selector` flags). */
 export interface ClientInput {
-  /** Per-call budget in milliseconds. */
+  /** Per-call budget in milliseconds. Default 5 000. */
   timeout?: number;
-  /** Extra attempts after a failed call. */
+  /** Extra attempts after a failed call. Default 1. */
   retries?: number;
+  /** How a node is picked among a service's nodes. Default `'random'`. */
   selector?: SelectorName;
 }
 
@@ -37,19 +49,27 @@ export interface ClientInput {
  * bootstrap options object can be passed.
  */
 export interface ConfigInput<T extends object = object, B extends object = object, R extends object = object> {
+  /** `'nats'`, `'memory'`, or a transport instance. Default `'nats'`. */
   transport?: ComponentName | T;
+  /** `'nats'`, `'memory'`, or a broker instance. Default `'nats'`. */
   broker?: ComponentName | B;
+  /** `'nats'`, `'memory'`, or a registry instance. Default `'nats'`. */
   registry?: ComponentName | R;
-  /** NATS servers for all three components (a list, or one string with commas). */
+  /** NATS servers for all three components (a list, or one string with commas). Default `nats://127.0.0.1:4222`. */
   address?: string | string[];
+  /** NATS servers of the transport. Default `address`. */
   transportAddress?: string | string[];
+  /** NATS servers of the broker. Default `address`. */
   brokerAddress?: string | string[];
+  /** NATS servers of the registry. Default `address`. */
   registryAddress?: string | string[];
+  /** Server identity and node settings. */
   server?: ServerInput;
-  /** How long the registry keeps a node without a heartbeat, in ms. */
+  /** How long the registry keeps a node without a heartbeat, in ms. Default 60 000. */
   registerTtl?: number;
-  /** How often a service re-announces itself, in ms; must be shorter than `registerTtl`. */
+  /** How often a service re-announces itself, in ms; must be shorter than `registerTtl`. Default 30 000, or half a shorter TTL. */
   registerInterval?: number;
+  /** Call budget, retries and node selection. */
   client?: ClientInput;
   /** Command-line arguments to read flags from; defaults to `process.argv.slice(2)`. */
   argv?: readonly string[];
@@ -72,22 +92,36 @@ export interface ServerConfig {
 }
 
 /** The resolved client settings. */
-export interface ClientConfig { readonly timeout: number; readonly retries: number; readonly selector: SelectorName }
+export interface ClientConfig {
+  /** Per-call budget in ms. */
+  readonly timeout: number;
+  /** Extra attempts after a failed call. */
+  readonly retries: number;
+  /** How a node is picked among a service's nodes. */
+  readonly selector: SelectorName;
+}
 
 /** The resolved configuration, frozen; instances passed in code are kept as they are. */
 export interface Config<T extends object = object, B extends object = object, R extends object = object> {
+  /** The transport's name, or the instance given in code. */
   readonly transport: ComponentName | T;
+  /** The broker's name, or the instance given in code. */
   readonly broker: ComponentName | B;
+  /** The registry's name, or the instance given in code. */
   readonly registry: ComponentName | R;
-  /** NATS servers, normalised with `nats://`. */
+  /** The transport's NATS servers, normalised with `nats://`. */
   readonly transportAddress: readonly string[];
+  /** The broker's NATS servers, normalised with `nats://`. */
   readonly brokerAddress: readonly string[];
+  /** The registry's NATS servers, normalised with `nats://`. */
   readonly registryAddress: readonly string[];
+  /** Server identity and node settings. */
   readonly server: ServerConfig;
-  /** In ms. */
+  /** How long the registry keeps a node without a heartbeat, in ms. */
   readonly registerTtl: number;
-  /** In ms. */
+  /** How often a service re-announces itself, in ms; always shorter than `registerTtl`. */
   readonly registerInterval: number;
+  /** Call budget, retries and node selection. */
   readonly client: ClientConfig;
 }
 

@@ -15,7 +15,7 @@ import {
   DEFAULT_REGISTER_TTL, RegistryNotFoundError, RegistryUnavailableError, type Node, type RegisterOptions,
   type Registry, type RegistryOptions, type Result, type Service, type Watcher, type WatchOptions,
 } from './index';
-import { checkLookupName, checkMs } from './util';
+import { checkLookupName, checkMs } from './check';
 
 /** Options of {@link CachedRegistry}. */
 export interface CacheOptions {

@@ -3,7 +3,8 @@
  * version's go-micro JSON answer pre-encoded so answering a query does no JSON work.
  */
 import type { Action, Node, Service } from './index';
-import { copyService, encodeJSON, toWire } from './util';
+import { copyService } from './util';
+import { encodeJSON, toWire } from './wire';
 
 interface Held {
   service: Service;

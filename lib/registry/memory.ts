@@ -3,7 +3,9 @@ import {
   type Action, type RegisterOptions, type Registry, type RegistryOptions, type Service, type Watcher, type WatchOptions,
 } from './index';
 import { LocalServices } from './local';
-import { checkLookupName, checkMs, checkOptions, checkService, copyService, DEFAULT_MAX_PAYLOAD, definedOnly, parseService, ServiceMerger } from './util';
+import { checkLookupName, checkMs, checkOptions, checkService, DEFAULT_MAX_PAYLOAD, definedOnly } from './check';
+import { copyService, ServiceMerger } from './util';
+import { parseService } from './wire';
 import { QueueWatcher } from './watcher';
 
 /**

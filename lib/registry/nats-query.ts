@@ -11,7 +11,8 @@ import { MicroError } from '../errors';
 import { publish } from '../nats/message';
 import { RegistryUnavailableError, type Service } from './index';
 import type { RegistryConnection } from './nats-conn';
-import { parseAnswer, ServiceMerger } from './util';
+import { ServiceMerger } from './util';
+import { parseAnswer } from './wire';
 
 /** How long, past the window, a query with no answer waits for the server's PONG before calling NATS unreachable. */
 const MIN_PONG_WAIT = 1_000;

@@ -7,7 +7,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { publish } from '../nats/message';
 import type { LocalServices } from './local';
-import { parseResult } from './util';
+import { parseResult } from './wire';
 
 export class Responder {
   private current?: { nc: NatsConnection; topic: string; sub: Subscription };

@@ -6,7 +6,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { RegistryUnavailableError } from './index';
 import { flushWithin } from './nats-conn';
-import { parseWatchEvent } from './util';
+import { parseWatchEvent } from './wire';
 import { QueueWatcher } from './watcher';
 
 /** Subscribes `topic` and resolves once the server has the subscription (events published after that are seen). */

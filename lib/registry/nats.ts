@@ -13,7 +13,8 @@ import { flushWithin, RegistryConnection } from './nats-conn';
 import { Querier } from './nats-query';
 import { Responder } from './nats-responder';
 import { natsWatch } from './nats-watcher';
-import { checkLookupName, checkMs, checkOptions, checkService, checkSize, definedOnly, DEFAULT_MAX_PAYLOAD, encodeJSON, getQuery, LIST_QUERY, parseService, toResult } from './util';
+import { checkLookupName, checkMs, checkOptions, checkService, checkSize, definedOnly, DEFAULT_MAX_PAYLOAD } from './check';
+import { encodeJSON, getQuery, LIST_QUERY, parseService, toResult } from './wire';
 import type { QueueWatcher } from './watcher';
 
 /** Settings of a {@link NatsRegistry} that `init` may change. */

@@ -8,19 +8,33 @@ import { readHead } from './request';
 const EMPTY = new Uint8Array(0);
 
 /** A registered endpoint. */
-export interface Endpoint { name: string; fn: HandlerFn; opts: HandlerOptions }
+export interface Endpoint {
+  /** The endpoint name requests carry in `Micro-Endpoint` (`Greeter.hello`). */
+  name: string;
+  /** The handler; for a stream, a function returning an async iterator. */
+  fn: HandlerFn;
+  /** How its input is decoded, its output encoded, and whether it streams. */
+  opts: HandlerOptions;
+}
 
 /** Per-socket state shared by the requests that arrive on it (one object per socket, none per request). */
-interface SocketState { ended: boolean }
+interface SocketState { ended: boolean; streams?: Set<RequestContext> }
 
 /** What dispatch needs from the server around it. */
 export interface DispatchHost {
+  /** The service name: the source of every error reply and the context's `service`. */
   readonly name: string;
+  /** Codecs by content type: a request's `Content-Type` picks the one for it and its reply; an unknown type gets 415. */
   readonly codecs: Codecs;
+  /** Endpoints by name; a request for one not here gets 404. */
   readonly endpoints: Map<string, Endpoint>;
+  /** True once stop began: new requests get 503 so that clients retry on another node. */
   readonly stopping: boolean;
+  /** Counts a request in flight; called once per request, before anything can fail. */
   begin(): void;
+  /** Ends what `begin` counted, whatever the outcome; a graceful stop waits for the count to reach 0. */
   end(): void;
+  /** Reports an error that is not a MicroError (a handler bug) before it is sent as a 500. */
   log(err: unknown, endpoint: string): void;
 }
 
@@ -28,7 +42,7 @@ export interface DispatchHost {
 export async function serveSocket(host: DispatchHost, sock: Socket): Promise<void> {
   const state: SocketState = { ended: false };
   if (sock.consume) {
-    sock.consume((m) => void handleRequest(host, sock, m, state), () => { state.ended = true; });
+    sock.consume((m) => void handleRequest(host, sock, m, state), () => ended(state, host.name));
     return;
   }
   for (;;) {
@@ -36,7 +50,13 @@ export async function serveSocket(host: DispatchHost, sock: Socket): Promise<voi
     try { m = await sock.recv({ timeout: 0 }); } catch { break; }
     void handleRequest(host, sock, m, state);
   }
+  ended(state, host.name);
+}
+
+/** The client closed the socket (or it was reaped): streams on it stop, their `ctx.signal` aborts. */
+function ended(state: SocketState, service: string): void {
   state.ended = true;
+  if (state.streams) for (const ctx of state.streams) ctx.abort(unavailable(service, 'client closed the stream'));
 }
 
 async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state: SocketState): Promise<void> {
@@ -44,16 +64,17 @@ async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state
   let id = '';
   let endpoint = '';
   let codec: Codec | undefined;
+  let ctx: RequestContext | undefined;
   try {
     const head = readHead(host.name, m.header, Date.now());
     id = head.id;
     endpoint = head.endpoint;
     if (host.stopping) throw unavailable(host.name, `${host.name} is stopping`);
     const ep = host.endpoints.get(endpoint);
-    if (!ep) throw notFound(host.name, `endpoint ${endpoint} not found on service ${host.name}`);
+    if (!ep) throw notFound(host.name, `endpoint ${endpoint.slice(0, 200)} not found on service ${host.name}`);
     codec = host.codecs.get(m.header['Content-Type']);
     if (head.deadline <= Date.now()) throw timeout(host.name, `deadline of ${endpoint} passed before it started`);
-    const ctx = new RequestContext(host.name, endpoint, id, m.header, head.deadline);
+    ctx = new RequestContext(host.name, endpoint, id, m.header, head.deadline);
     let input = codec.decode(m.body);
     if (ep.opts.decode) input = await ep.opts.decode(input);
     if (ep.opts.stream) return await stream(host, sock, ep, input, ctx, codec, state);
@@ -64,6 +85,7 @@ async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state
   } catch (err) {
     await replyError(host, sock, id, endpoint, err);
   } finally {
+    ctx?.done();
     host.end();
   }
 }
@@ -74,6 +96,7 @@ async function stream(host: DispatchHost, sock: Socket, ep: Endpoint, input: unk
   const it = runInContext(ctx, ep.fn, input, ctx) as AsyncIterator<unknown>;
   if (!it || typeof it.next !== 'function') throw new Error(`stream endpoint ${ep.name} did not return an async iterator`);
   const header = { 'Micro-Id': ctx.id, 'Content-Type': codec.contentType };
+  (state.streams ??= new Set()).add(ctx);
   try {
     for (;;) {
       const r = await runInContext(ctx, () => it.next());
@@ -85,6 +108,8 @@ async function stream(host: DispatchHost, sock: Socket, ep: Endpoint, input: unk
     ctx.abort(err as Error);
     await it.return?.(undefined)?.catch?.(() => undefined);
     throw err;
+  } finally {
+    state.streams?.delete(ctx);
   }
   await sock.send({ header: { 'Micro-Id': ctx.id, 'Micro-Error': 'EOS' }, body: EMPTY });
 }

@@ -16,15 +16,15 @@ export type SubscriberFn = (payload: any, ctx: Context) => unknown;
 export interface HandlerOptions {
   /** Advertised endpoint metadata. Default `{}` (`stream: 'true'` is added for streams). */
   metadata?: Record<string, string>;
-  /** Advertised request schema. */
+  /** Advertised request schema. Default: none (`null` in the registry). */
   request?: Value;
-  /** Advertised response schema. */
+  /** Advertised response schema. Default: none (`null` in the registry). */
   response?: Value;
   /** The handler is an async generator whose yields are streamed. Default false. */
   stream?: boolean;
-  /** Turns the decoded body into the handler's argument (DTO transform and validation); throw a MicroError to refuse. */
+  /** Turns the decoded body into the handler's argument (DTO transform and validation); throw a MicroError to refuse. Default: the body as is. */
   decode?: (value: unknown) => unknown | Promise<unknown>;
-  /** Turns the handler's result into the value to encode (e.g. `instanceToPlain`). */
+  /** Turns the handler's result (each yield, for streams) into the value to encode (e.g. `instanceToPlain`). Default: as is. */
   encode?: (value: unknown) => unknown;
   /** Not advertised in the registry (like go-micro's internal handlers). Default false. */
   internal?: boolean;
@@ -34,25 +34,27 @@ export interface HandlerOptions {
 export interface SubscriberOptions {
   /** Queue group: each event goes to one subscriber of the group. Default: none (every instance gets every event). */
   queue?: string;
-  /** Turns the decoded payload into the subscriber's argument; a throw is reported to the error handler. */
+  /** Turns the decoded payload into the subscriber's argument; a throw is reported to the error handler. Default: as is. */
   decode?: (value: unknown) => unknown | Promise<unknown>;
 }
 
+/** A service's server: collects endpoints and subscribers, then serves them from `start` to `stop`. */
 export interface Server {
   /** Adds an endpoint (`Greeter.hello`). Throws on a duplicate name or after start. */
   handle(endpoint: string, fn: HandlerFn, opts?: HandlerOptions): void;
-  /** Adds a broker subscriber, subscribed on start. Throws after start. */
+  /** Adds a broker subscriber, subscribed on start. Throws after start, or when the server has no broker. */
   subscribe(topic: string, fn: SubscriberFn, opts?: SubscriberOptions): void;
-  /** Listens, subscribes and registers. Rejects 503 when NATS is unreachable. */
+  /** Listens, subscribes and registers; a second call does nothing. Rejects 503 when NATS is unreachable. */
   start(): Promise<void>;
   /** Deregisters, refuses new requests (503, so clients retry elsewhere), waits for in-flight ones (bounded), closes. Idempotent. */
   stop(): Promise<void>;
-  /** The registered service record (after start). */
+  /** The registered service record. Throws before start. */
   service(): import('../registry').Service;
   /** `'micro-nats'`. */
   toString(): string;
 }
 
+/** How long `stop` waits for in-flight requests and events, in ms, unless the server is given `stopTimeout`. */
 export const DEFAULT_STOP_TIMEOUT = 10_000;
 /** Requests with more headers than this are refused with 400. */
 export const MAX_HEADERS = 256;

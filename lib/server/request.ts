@@ -14,8 +14,8 @@ export function readHead(service: string, header: Record<string, string>, now: n
   return { endpoint, id, deadline: deadlineOf(service, header['Timeout'], now) };
 }
 
-/** `Timeout` is the remaining budget in nanoseconds (go-micro); absent or 0 means none. */
-function deadlineOf(service: string, raw: string | undefined, now: number): number {
+/** `Timeout` is the remaining budget in nanoseconds (go-micro); absent or 0 means none. Throws 400 when malformed. */
+export function deadlineOf(service: string, raw: string | undefined, now: number): number {
   if (raw === undefined || raw === '' || raw === '0') return Infinity;
   if (!/^-?\d+$/.test(raw)) throw badRequest(service, `Timeout header "${raw.slice(0, 40)}" is not a whole number of nanoseconds`);
   const ns = Number(raw);

@@ -5,6 +5,7 @@ import { RequestContext, runInContext } from '../context';
 import type { Registry, Service } from '../registry';
 import type { Listener, Transport } from '../transport';
 import { serveSocket, type DispatchHost, type Endpoint } from './dispatch';
+import { deadlineOf } from './request';
 import { DEFAULT_STOP_TIMEOUT, type HandlerFn, type HandlerOptions, type Server, type SubscriberFn,
   type SubscriberOptions } from './index';
 
@@ -77,12 +78,40 @@ export class RpcServer implements Server, DispatchHost {
 
   async start(): Promise<void> {
     if (this.listener) return;
-    this.listener = await this.opts.transport.listen(this.opts.address ?? '');
-    void this.listener.accept((s) => serveSocket(this, s));
+    await this.listen();
     if (this.subs.length > 0) await this.opts.broker!.connect();
     for (const s of this.subs) this.subscribers.push(await this.opts.broker!.subscribe(s.topic, (e) => this.onEvent(s, e), { queue: s.opts.queue }));
-    this.record = this.describe(this.listener.addr());
+    this.record = this.describe(this.listener!.addr());
     await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? 60_000 });
+  }
+
+  private async listen(): Promise<void> {
+    const l = await this.opts.transport.listen(this.opts.address ?? '');
+    this.listener = l;
+    void l.accept((s) => serveSocket(this, s)).then(() => { if (this.listener === l && !this.stopping) void this.recover(); });
+  }
+
+  /**
+   * The listener ended without stop(): its NATS connection closed for good (reconnect attempts exhausted).
+   * Registered at a dead address, the node would be found and fail every call, so listen again (a new
+   * connection) and re-register, retrying every second until it works or the server stops.
+   */
+  private async recover(): Promise<void> {
+    const old = this.record;
+    const dead = this.listener;
+    for (let wait = 0; !this.stopping; wait = 1_000) {
+      if (wait) await new Promise<void>((r) => setTimeout(r, wait).unref());
+      if (this.stopping) return;
+      try {
+        if (this.listener === dead) await this.listen();
+        this.record = this.describe(this.listener!.addr());
+        if (old) await this.opts.registry.deregister(old).catch(() => undefined);
+        await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? 60_000 });
+        return;
+      } catch (err) {
+        this.log(err, 'listening again after the NATS connection closed');
+      }
+    }
   }
 
   stop(): Promise<void> {
@@ -121,9 +150,17 @@ export class RpcServer implements Server, DispatchHost {
   private deliver(s: Sub, e: Event, header: Record<string, string>, payload: unknown): void | Promise<void> {
     // A plain topic is the subject itself: reading the event's subject would decode it again.
     const topic = s.wildcard ? e.topic() : s.topic;
-    const ctx = new RequestContext(this.name, topic, header['Micro-Id'] ?? '', header, Infinity);
-    const r = runInContext(ctx, s.fn, payload, ctx);
-    if (r && typeof (r as Promise<void>).then === 'function') return this.tracked(r as Promise<void>);
+    const deadline = header.Timeout === undefined ? Infinity : deadlineOf(this.name, header.Timeout, Date.now());
+    const ctx = new RequestContext(this.name, topic, header['Micro-Id'] ?? '', header, deadline);
+    let r: unknown;
+    try {
+      r = runInContext(ctx, s.fn, payload, ctx);
+    } finally {
+      if (!(r && typeof (r as Promise<void>).then === 'function')) ctx.done();
+    }
+    if (!(r && typeof (r as Promise<void>).then === 'function')) return;
+    // Only an event with a deadline can have armed a signal timer to release when its handler settles.
+    return this.tracked(Number.isFinite(deadline) ? (r as Promise<void>).finally(() => ctx.done()) : r as Promise<void>);
   }
 
   /** Counts an event handler in flight until `p` settles (a graceful stop waits for it). */
