@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { get } from 'node:http';
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import type { Listener, Message, Socket } from '../lib/transport';
 import { NatsTransport } from '../lib/transport/nats';
@@ -83,17 +84,89 @@ describe('NatsTransport on NATS', () => {
     await s.close();
   });
 
-  it('shares one wildcard reply subscription across dialled sockets', async () => {
-    const before = (await t.dial(l.addr())).local();
-    const after = (await t.dial(l.addr())).local();
-    expect(before.split('.').slice(0, 2)).to.deep.equal(after.split('.').slice(0, 2));
-    expect(before).to.not.equal(after);
+  it('shares a fixed address between listeners: each request is handled exactly once', async () => {
+    const address = `shared.${createInbox().split('.')[1]}`;
+    const other = new NatsTransport({ servers: natsUrl(), timeout: 2_000 });
+    const runs = [0, 0];
+    const serve = (i: number) => async (s: Socket) => {
+      for (;;) {
+        let m: Message;
+        try { m = await s.recv({ timeout: 0 }); } catch { return; }
+        runs[i]++;
+        await s.send({ header: { Listener: String(i) }, body: m.body }).catch(() => undefined);
+      }
+    };
+    const a = await t.listen(address);
+    const b = await other.listen(address);
+    void a.accept(serve(0));
+    void b.accept(serve(1));
+    let sent = 0;
+    const request = async () => {
+      const s = await t.dial(address);
+      const body = `req-${++sent}`;
+      await s.send({ header: {}, body: enc(body) });
+      const r = await s.recv();
+      expect(dec(r.body)).to.equal(body);
+      // A second listener running it too would answer a second time on the same socket.
+      expect((await rejection(s.recv({ timeout: 100 }))).code).to.equal(Codes.Timeout);
+      await s.close();
+    };
+    // Both subscriptions are live once each listener has answered one (a queue group spreads requests at random).
+    await waitFor(async () => { await request(); return runs[0] > 0 && runs[1] > 0; }, 'both listeners to answer');
+    await Promise.all(Array.from({ length: 100 }, request));
+    expect(runs[0] + runs[1]).to.equal(sent);
+    await a.close();
+    await b.close();
+    await other.close();
   });
 });
+
+/** GET a monitoring endpoint of nats-server as JSON. */
+function getJson(url: string): Promise<any> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => { try { resolve(JSON.parse(body)); } catch (err) { reject(err); } });
+    }).on('error', reject);
+  });
+}
 
 describe('NatsTransport with its own nats-server', () => {
   let server: NatsServer;
   afterEach(async () => { await server?.stop(); });
+
+  it('dials 100 sockets over one connection and one wildcard reply subscription', async () => {
+    server = await startNatsServer({ monitor: true });
+    const t = new NatsTransport({ servers: server.url, timeout: 2_000 });
+    const l = await t.listen('');
+    void l.accept(echo);
+    const exchange = async (i: number) => {
+      const s = await t.dial(l.addr());
+      await s.send({ header: {}, body: enc(`s${i}`) });
+      expect(dec((await s.recv()).body)).to.equal(`s${i}`);
+      return s;
+    };
+    const sockets = [await exchange(0)];
+    const one = await getJson(`${server.monitorUrl}/connz?subs=1`);
+    sockets.push(...await Promise.all(Array.from({ length: 99 }, (_, i) => exchange(i + 1))));
+    const hundred = await getJson(`${server.monitorUrl}/connz?subs=1`);
+    // Nobody else uses this server: its only connection is the transport's (listener and sockets alike).
+    expect(one.num_connections).to.equal(1);
+    expect(hundred.num_connections).to.equal(1);
+    const subs = hundred.connections[0].subscriptions_list as string[];
+    expect(hundred.connections[0].num_subscriptions).to.equal(one.connections[0].num_subscriptions);
+    expect(subs).to.have.members(one.connections[0].subscriptions_list);
+    // The listener's subject and one wildcard under which every socket's reply subject lies.
+    const wildcards = subs.filter((x) => x.endsWith('.*'));
+    expect(wildcards).to.have.length(1);
+    const prefix = wildcards[0].slice(0, -1);
+    for (const s of sockets) expect(s.local().startsWith(prefix)).to.equal(true);
+    expect(new Set(sockets.map((s) => s.local())).size).to.equal(100);
+    await Promise.all(sockets.map((s) => s.close()));
+    await l.close();
+    await t.close();
+  });
 
   it('rejects a message over max_payload with 413 naming the limit, and keeps serving', async () => {
     server = await startNatsServer({ config: 'max_payload: 4096' });

@@ -102,11 +102,84 @@ for (const [name, make] of impls) {
       const c = await t.dial(l2.addr());
       await c.send(msg('x'));
       await waitFor(() => server !== undefined, 'the server to accept');
-      await server!.recv();
+      // Answered, nothing is owed on the socket: idle (an unanswered request would keep it).
+      await server!.send(await server!.recv());
+      await c.recv();
       const err = await rejection(server!.recv({ timeout: 5_000 }));
       expect(err.code).to.equal(Codes.Unavailable);
       await c.close();
     });
+
+    it('keeps a socket whose request is still being handled past the idle timeout', async () => {
+      const l2 = await t.listen('', { idleTimeout: 100 });
+      closers.push(() => l2.close());
+      let server: Socket | undefined;
+      void l2.accept(async (s) => {
+        server = s;
+        const m = await s.recv();
+        await sleep(400); // four idle timeouts: the reaper runs several times meanwhile
+        await s.send(m);
+      });
+      const c = await t.dial(l2.addr());
+      await c.send(msg('slow'));
+      expect(dec((await c.recv({ timeout: 5_000 })).body)).to.equal('slow');
+      // Answered, it is idle again: reaped as usual.
+      const err = await rejection(server!.recv({ timeout: 5_000 }));
+      expect(err.code).to.equal(Codes.Unavailable);
+      await c.close();
+    });
+
+    it('counts a stream\'s extra replies as nothing owed: a later slow request still keeps its socket', async () => {
+      const l2 = await t.listen('', { idleTimeout: 100 });
+      closers.push(() => l2.close());
+      void l2.accept(async (s) => {
+        const first = await s.recv();
+        for (let i = 0; i < 3; i++) await s.send(first);
+        const second = await s.recv({ timeout: 5_000 });
+        await sleep(400);
+        await s.send(second);
+      });
+      const c = await t.dial(l2.addr());
+      await c.send(msg('stream'));
+      for (let i = 0; i < 3; i++) expect(dec((await c.recv()).body)).to.equal('stream');
+      await c.send(msg('slow'));
+      expect(dec((await c.recv({ timeout: 5_000 })).body)).to.equal('slow');
+      await c.close();
+    });
+
+    it('rejects a message over the default 1 MiB max_payload with 413 naming the limit, and keeps serving', async () => {
+      const s = await t.dial(l.addr());
+      const err = await rejection(s.send({ header: {}, body: new Uint8Array(2 * 1024 * 1024) }));
+      expect(err.code).to.equal(Codes.PayloadTooLarge);
+      expect(err.detail).to.match(/max_?payload of 1048576 bytes/i);
+      await s.send(msg('small'));
+      expect(dec((await s.recv()).body)).to.equal('small');
+      await s.close();
+      const s2 = await t.dial(l.addr());
+      await s2.send(msg('new socket'));
+      expect(dec((await s2.recv()).body)).to.equal('new socket');
+      await s2.close();
+    });
+
+    for (const [what, header] of [
+      ['a name with a space', { 'Bad Name': '1' }],
+      ['a name with a colon', { 'Bad:Name': '1' }],
+      ['a name with a control character', { 'Bad\u0007Name': '1' }],
+      ['a value with CR LF', { Good: 'a\r\nInjected: 1' }],
+      ['a value with LF', { Good: 'a\nb' }],
+    ] as [string, Record<string, string>][]) {
+      it(`rejects a header with ${what} with 400, and the socket keeps working`, async () => {
+        const s = await t.dial(l.addr());
+        const err = await rejection(s.send(msg('x', header)));
+        expect(err.code).to.equal(Codes.BadRequest);
+        expect(err.detail).to.match(/header/);
+        await s.send(msg('fine', { Good: 'value' }));
+        const r = await s.recv();
+        expect(dec(r.body)).to.equal('fine');
+        expect(r.header).to.include({ Good: 'value', Echo: '1' });
+        await s.close();
+      });
+    }
 
     it('rejects recv with 408 when nothing arrives in time', async () => {
       const l2 = await t.listen('');
@@ -149,3 +222,30 @@ for (const [name, make] of impls) {
     }
   });
 }
+
+describe('MemoryTransport maxPayload', () => {
+  it('rejects a message over its maxPayload (body and headers) with 413 naming it', async () => {
+    const t = new MemoryTransport({ maxPayload: 4096 });
+    const l = await t.listen('');
+    void l.accept(echo);
+    const s = await t.dial(l.addr());
+    const err = await rejection(s.send({ header: {}, body: new Uint8Array(4097) }));
+    expect(err.code).to.equal(Codes.PayloadTooLarge);
+    expect(err.detail).to.match(/maxPayload of 4096 bytes/);
+    // Headers count toward the limit, as on NATS.
+    expect((await rejection(s.send({ header: { Big: 'x'.repeat(100) }, body: new Uint8Array(4000) }))).code)
+      .to.equal(Codes.PayloadTooLarge);
+    await s.send({ header: {}, body: new Uint8Array(4096) });
+    // The echo adds a header: a body at the limit would not fit back.
+    await s.send({ header: {}, body: new Uint8Array(4000) });
+    expect((await s.recv()).body.length).to.equal(4000);
+    await s.close();
+    await l.close();
+  });
+
+  for (const bad of [0, -1, 1.5, Number.NaN, '1024' as unknown as number]) {
+    it(`refuses maxPayload ${String(bad)} naming the option`, () => {
+      expect(() => new MemoryTransport({ maxPayload: bad })).to.throw(/maxPayload/);
+    });
+  }
+});

@@ -40,6 +40,10 @@ export function encodeHeaders(header: Record<string, string> | undefined): MsgHd
   return block;
 }
 
+function checkValue(k: string, text: string): void {
+  if (text.includes('\r') || text.includes('\n')) throw badRequest('micro.nats', `header ${k} has a line break in its value`);
+}
+
 function encode(header: Record<string, string>): MsgHdrs | undefined {
   let s = '';
   for (const k in header) {
@@ -47,11 +51,34 @@ function encode(header: Record<string, string>): MsgHdrs | undefined {
     if (v === undefined) continue;
     checkKey(k);
     const text = typeof v === 'string' ? v : String(v);
-    if (text.includes('\r') || text.includes('\n')) throw badRequest('micro.nats', `header ${k} has a line break in its value`);
+    checkValue(k, text);
     s += `${k}: ${text}\r\n`;
   }
   if (s === '') return undefined;
   return new HeaderBlock(Buffer.from(`NATS/1.0\r\n${s}\r\n`, 'utf8')) as unknown as MsgHdrs;
+}
+
+/** Bytes of `NATS/1.0\r\n` and of the blank line that ends a header block. */
+const BLOCK_OVERHEAD = 12;
+
+/**
+ * Applies {@link encodeHeaders}' rules without encoding: throws the same 400 for a name that is not printable
+ * ASCII without ':' and space, or a value with CR or LF. Returns the size in bytes of the block NATS would
+ * carry (0 when it has no entries), which counts toward max_payload. For transports that do not encode
+ * (memory), so that they refuse what NATS refuses.
+ */
+export function checkHeaders(header: Record<string, string> | undefined): number {
+  if (!header) return 0;
+  let size = 0;
+  for (const k in header) {
+    const v = header[k];
+    if (v === undefined) continue;
+    checkKey(k);
+    const text = typeof v === 'string' ? v : String(v);
+    checkValue(k, text);
+    size += k.length + 4 + Buffer.byteLength(text, 'utf8');
+  }
+  return size === 0 ? 0 : size + BLOCK_OVERHEAD;
 }
 
 /**

@@ -1,11 +1,23 @@
 /**
- * Real nats-server processes for tests: yours and ours. Every server listens on a free loopback port
- * and is killed when the test process exits, even when a test forgets to stop it.
+ * Real nats-server processes for tests: yours and ours. Every server listens on a free loopback port.
+ *
+ * What is cleaned up, and when:
+ * - `stop()` ends the process (SIGTERM, then SIGKILL after 5 s) and removes the server's temporary folder
+ *   ({@link NatsServer.dir}: config file, JetStream storage).
+ * - `kill()` ends the process (SIGKILL, as a crash) and keeps the folder, so that `restart()` finds its
+ *   JetStream data; the folder goes with a later `stop()` or at process exit.
+ * - A first start that fails (`startNatsServer` rejects) kills the process and removes the folder.
+ * - When the test process exits ('exit': a normal end or `process.exit()`, e.g. mocha `--exit`), every
+ *   server still running is SIGKILLed and every folder not yet removed is removed, even when a test
+ *   forgot to stop it. A test runner that is itself SIGKILLed, or dies from a signal it does not handle
+ *   (SIGTERM, SIGINT, SIGHUP without a handler), runs no 'exit' handler and cannot clean up: its
+ *   nats-server children keep running and their folders stay in the OS temp dir (`micro-nats-*`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findNatsServer } from './binary';
+import { atExit } from './cleanup';
 import { freePort } from './ports';
 import { NatsProcess } from './process';
 import { waitForRoutes } from './routes';
@@ -15,7 +27,7 @@ export { freePort } from './ports';
 
 /** Options of {@link startNatsServer}. */
 export interface NatsServerOptions {
-  /** Enable JetStream (storage in a temporary folder removed on stop). Default false. */
+  /** Enable JetStream, stored in the server's temporary folder (kept across kill/restart, removed on stop). Default false. */
   jetstream?: boolean;
   /** Client port. Default: a free loopback port. */
   port?: number;
@@ -34,15 +46,23 @@ export interface NatsServer {
   port: number;
   /** `http://127.0.0.1:<port>` of the monitoring endpoints, with `monitor: true`. */
   monitorUrl?: string;
-  /** Graceful stop (SIGTERM); resolves when the process exited. */
+  /**
+   * The server's temporary folder (config file, JetStream storage `js/`), present with `jetstream` or `config`.
+   * Kept across `kill()`/`restart()`; removed by `stop()` and at process exit.
+   */
+  dir?: string;
+  /** Graceful stop (SIGTERM); resolves when the process exited and its folder is removed. */
   stop(): Promise<void>;
-  /** Abrupt stop (SIGKILL), as a crash. */
+  /** Abrupt stop (SIGKILL), as a crash. Keeps the folder (JetStream data) for `restart()`. */
   kill(): Promise<void>;
-  /** Starts it again on the same port (after stop or kill). */
+  /**
+   * Starts it again on the same port: after `kill()` with its JetStream data, after `stop()` with a new empty
+   * folder. A restart that fails keeps the folder; `stop()` removes it.
+   */
   restart(): Promise<void>;
 }
 
-/** A running cluster of nats-servers with routes between all of them. */
+/** A running cluster of nats-servers with routes between all of them (no folders: no JetStream, no config file). */
 export interface NatsCluster {
   urls: string[];
   servers: NatsServer[];
@@ -53,33 +73,79 @@ export interface NatsCluster {
   restart(i: number): Promise<void>;
 }
 
-function serverHandle(proc: NatsProcess, cleanup: () => void, onRestart: () => Promise<void> = async () => {}, mport?: number): NatsServer {
+const CONFIG_FILE = 'nats.conf';
+
+/**
+ * The temporary folder of one server. Between `keep` and `remove`, process exit kills the server and then
+ * removes the folder (in that order: a live JetStream could write into it while it is being removed).
+ */
+class ServerFolder {
+  readonly path = mkdtempSync(join(tmpdir(), 'micro-nats-'));
+  private cancelExit?: () => void;
+
+  constructor(private readonly config: string | undefined) {}
+
+  /** (Re)creates the folder and its config file, for a start; registers the exit cleanup once. */
+  keep(proc: NatsProcess): void {
+    mkdirSync(this.path, { recursive: true });
+    if (this.config !== undefined) writeFileSync(join(this.path, CONFIG_FILE), this.config);
+    this.cancelExit ??= atExit(() => { proc.killNow(); this.delete(); });
+  }
+
+  /** Removes the folder now (the server has stopped, or never started). */
+  remove(): void {
+    this.cancelExit?.();
+    this.cancelExit = undefined;
+    this.delete();
+  }
+
+  private delete(): void {
+    // Retries cover a just-killed server still closing its files; 'exit' handlers must not throw.
+    try { rmSync(this.path, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 }); } catch { /* best effort */ }
+  }
+}
+
+interface HandleParts { proc: NatsProcess; folder?: ServerFolder; monitorPort?: number; onRestart?: () => Promise<void> }
+
+function serverHandle({ proc, folder, monitorPort, onRestart }: HandleParts): NatsServer {
   return {
     url: `nats://127.0.0.1:${proc.port}`,
-    ...(mport ? { monitorUrl: `http://127.0.0.1:${mport}` } : {}),
     port: proc.port,
-    stop: async () => { await proc.stop(); cleanup(); },
+    ...(monitorPort ? { monitorUrl: `http://127.0.0.1:${monitorPort}` } : {}),
+    ...(folder ? { dir: folder.path } : {}),
+    stop: async () => { await proc.stop(); folder?.remove(); },
     kill: () => proc.kill(),
-    restart: async () => { await proc.start(); await onRestart(); },
+    restart: async () => {
+      folder?.keep(proc);
+      await proc.start();
+      await onRestart?.();
+    },
   };
 }
 
-/** Starts one nats-server on a free loopback port and waits until it accepts connections. */
+/**
+ * Starts one nats-server on a free loopback port and waits until it accepts connections. Rejects with the
+ * server's output when it does not start; the process and folder are gone by then.
+ */
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
   const bin = findNatsServer();
   const port = opts.port ?? (await freePort());
+  const monitorPort = opts.monitor ? await freePort() : undefined;
   const args = ['-a', '127.0.0.1', '-p', String(port), ...(opts.args ?? [])];
-  const dir = mkdtempSync(join(tmpdir(), 'micro-nats-'));
-  if (opts.jetstream) args.push('-js', '-sd', join(dir, 'js'));
-  const mport = opts.monitor ? await freePort() : undefined;
-  if (mport) args.push('-m', String(mport));
-  if (opts.config !== undefined) {
-    writeFileSync(join(dir, 'nats.conf'), opts.config);
-    args.push('-c', join(dir, 'nats.conf'));
-  }
+  if (monitorPort) args.push('-m', String(monitorPort));
+  // A folder only when something is stored in it: then there is nothing to leak otherwise.
+  const folder = opts.jetstream || opts.config !== undefined ? new ServerFolder(opts.config) : undefined;
+  if (folder && opts.jetstream) args.push('-js', '-sd', join(folder.path, 'js'));
+  if (folder && opts.config !== undefined) args.push('-c', join(folder.path, CONFIG_FILE));
   const proc = new NatsProcess(bin, args, port);
-  await proc.start();
-  return serverHandle(proc, () => rmSync(dir, { recursive: true, force: true }), undefined, mport);
+  try {
+    folder?.keep(proc);
+    await proc.start();
+  } catch (err) {
+    folder?.remove();
+    throw err;
+  }
+  return serverHandle({ proc, folder, monitorPort });
 }
 
 /** Starts `n` nats-servers routed into one cluster on loopback and waits until every route is up. */
@@ -100,7 +166,7 @@ export async function startNatsCluster(n = 3): Promise<NatsCluster> {
     await Promise.all(procs.map((p) => p.kill()));
     throw err;
   }
-  const servers = procs.map((p) => serverHandle(p, () => {}, allRoutes));
+  const servers = procs.map((proc, i) => serverHandle({ proc, monitorPort: nodes[i].mport, onRestart: allRoutes }));
   return {
     urls: servers.map((s) => s.url),
     servers,

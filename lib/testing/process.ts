@@ -1,17 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { atExit } from './cleanup';
 import { waitForPort } from './ports';
 
-/** One nats-server child process that can be stopped, killed and started again with the same arguments. */
+/**
+ * One nats-server child process that can be stopped, killed and started again with the same arguments.
+ * While it runs, it is SIGKILLed when the test process exits (see ./cleanup for when that cannot happen).
+ */
 export class NatsProcess {
   private child?: ChildProcess;
   private exited?: Promise<void>;
   private log = '';
-  private readonly onExit = () => this.child?.kill('SIGKILL');
+  /** The same function each start, so that the exit registry (a Set) holds it at most once. */
+  private readonly exitKill = () => this.killNow();
+  private cancelExitKill?: () => void;
 
   constructor(private readonly bin: string, private readonly args: string[], readonly port: number) {}
 
   get running(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+    // No pid: the spawn itself failed (its 'error' event says why).
+    return !!this.child && this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Starts the process and waits until it accepts connections. */
@@ -20,11 +27,14 @@ export class NatsProcess {
     this.log = '';
     const child = spawn(this.bin, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    const keep = (d: Buffer) => { this.log = (this.log + d.toString()).slice(-4000); };
+    const keep = (d: Buffer | string) => { this.log = (this.log + d.toString()).slice(-4000); };
+    this.exited = new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.once('error', (err) => { keep(String(err)); resolve(); });
+    });
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    process.once('exit', this.onExit);
+    this.cancelExitKill = atExit(this.exitKill);
     try {
       await waitForPort(this.port, timeoutMs, () => this.running);
     } catch (err) {
@@ -43,6 +53,11 @@ export class NatsProcess {
     await this.signal('SIGKILL', 5_000);
   }
 
+  /** SIGKILLs the process without waiting for it to exit (for 'exit' handlers, which cannot wait). */
+  killNow(): void {
+    if (this.running) this.child!.kill('SIGKILL');
+  }
+
   /** The last lines nats-server printed (for failure messages). */
   output(): string {
     return this.log;
@@ -51,7 +66,7 @@ export class NatsProcess {
   private async signal(sig: NodeJS.Signals, graceMs: number): Promise<void> {
     const child = this.child;
     if (!child || !this.running) return;
-    process.removeListener('exit', this.onExit);
+    this.cancelExitKill?.();
     child.kill(sig);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;

@@ -21,7 +21,7 @@ export interface RecvOptions {
 
 /** A pseudo-connection between a client and a listener. */
 export interface Socket {
-  /** Sends one message. Rejects 413 over the server's max_payload, 503 once closed. */
+  /** Sends one message. Rejects 400 for a header NATS cannot carry, 413 over the server's max_payload, 503 once closed. */
   send(m: Message): Promise<void>;
   /** Next message in order. Rejects 408 on timeout, 503 when the peer closed or the address has no listener. */
   recv(opts?: RecvOptions): Promise<Message>;
@@ -40,7 +40,10 @@ export interface Socket {
 
 /** Options of {@link Transport.listen}. */
 export interface ListenOptions {
-  /** Idle sockets are closed after this many ms. Default: the transport's `idleTimeout` (60 s). */
+  /**
+   * A server socket silent this many ms (nothing received or sent) is closed, unless it is busy: it received
+   * more messages than it sent, so a handler still works on a request. Default: the transport's `idleTimeout` (60 s).
+   */
   idleTimeout?: number;
 }
 
@@ -77,7 +80,11 @@ export interface Transport {
   options(): TransportOptions;
   /** Opens a socket to `addr`. Opens no connection per dial. Rejects 400 for an invalid address. */
   dial(addr: string, opts?: DialOptions): Promise<Socket>;
-  /** Listens on `addr`; `''` or `':0'` picks a unique address. Rejects 400 for an invalid address, 503 when NATS is unreachable. */
+  /**
+   * Listens on `addr`; `''` or `':0'` picks a unique address. Rejects 400 for an invalid address, 503 when NATS is
+   * unreachable. A fixed address already listened on: NATS shares it (a queue group, each message reaches one
+   * listener), memory rejects 400.
+   */
   listen(addr: string, opts?: ListenOptions): Promise<Listener>;
   /** Releases what the transport holds (its share of the connection). */
   close(): Promise<void>;

@@ -1,4 +1,5 @@
-import { unavailable, badRequest } from '../errors';
+import { unavailable, badRequest, payloadTooLarge } from '../errors';
+import { checkHeaders } from '../nats/headers';
 import { checkSubject } from '../nats/subject';
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT, type DialOptions, type Listener, type ListenOptions, type Message,
   type Socket, type Transport, type TransportOptions } from './index';
@@ -6,10 +7,24 @@ import { checkTransportOptions } from './options';
 import { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
+/** nats-server's default `max_payload` (1 MiB), so that memory refuses what a default NATS refuses. */
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 /** Options of {@link MemoryTransport}. */
 export interface MemoryTransportOptions extends TransportOptions {
   /** Transports that share a network see each other's listeners. Default: a network of its own. */
   network?: MemoryNetwork;
+  /**
+   * Largest message in bytes (body plus encoded headers, as NATS counts it); a larger send rejects 413 as it
+   * would on NATS. Default {@link DEFAULT_MAX_PAYLOAD}, nats-server's default.
+   */
+  maxPayload?: number;
+}
+
+function checkMaxPayload(v: unknown): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)) {
+    throw new Error(`memory transport option maxPayload: expected a whole number of bytes > 0, got ${String(v)}`);
+  }
 }
 
 /** The address space that memory transports share (one per test or app, never global). */
@@ -22,18 +37,40 @@ export class MemoryNetwork {
 class MemorySocket extends QueuedSocket {
   peer?: MemorySocket;
   lastSeen = Date.now();
+  /** Received minus sent, floored at 0 (a stream sends more than it receives): requests being handled. */
+  private unanswered = 0;
   private closed = false;
 
-  constructor(private readonly localAddr: string, private readonly remoteAddr: string, timeout: number, deadlines: Deadlines) {
+  constructor(private readonly localAddr: string, private readonly remoteAddr: string, timeout: number, deadlines: Deadlines,
+              private readonly maxPayload: number) {
     super(localAddr, timeout, deadlines);
   }
 
+  /** A server socket is busy while a request it received is unanswered: the reaper leaves it alone. */
+  get busy(): boolean {
+    return this.unanswered > 0;
+  }
+
   async send(m: Message): Promise<void> {
+    // What NATS's publish refuses (bad headers 400, over max_payload 413) is refused here too, first.
+    const size = checkHeaders(m.header) + m.body.length;
+    if (size > this.maxPayload) {
+      throw payloadTooLarge('micro.transport', `message of ${size} bytes exceeds the memory transport's maxPayload of ${this.maxPayload} bytes`);
+    }
     if (!this.peer) return; // nothing listens: recv reports it, as NATS no-responders does
     if (this.closed || this.queue.failed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
-    this.lastSeen = this.peer.lastSeen = Date.now();
+    const now = Date.now();
+    this.lastSeen = now;
+    if (this.unanswered > 0) this.unanswered--;
     // Copy, as the wire would: the receiver must not see later writes to the sender's buffer.
-    this.peer.queue.push({ header: { ...m.header }, body: m.body.slice() });
+    this.peer.receive({ header: { ...m.header }, body: m.body.slice() }, now);
+  }
+
+  /** A message from the peer. */
+  receive(m: Message, now: number): void {
+    this.lastSeen = now;
+    this.unanswered++;
+    this.queue.push(m);
   }
 
   async close(): Promise<void> {
@@ -56,11 +93,8 @@ class MemoryListener implements Listener {
   private readonly reaper: NodeJS.Timeout;
 
   constructor(private readonly network: MemoryNetwork, private readonly address: string, readonly recvTimeout: number,
-              idleTimeout: number) {
-    this.reaper = setInterval(() => {
-      const cutoff = Date.now() - idleTimeout;
-      for (const s of this.sockets) if (s.lastSeen < cutoff) { this.sockets.delete(s); void s.close(); }
-    }, Math.max(10, Math.min(idleTimeout / 2, 5_000)));
+              private readonly idleTimeout: number) {
+    this.reaper = setInterval(() => this.reap(), Math.max(10, Math.min(idleTimeout / 2, 5_000)));
     this.reaper.unref();
   }
 
@@ -85,19 +119,33 @@ class MemoryListener implements Listener {
     for (const s of this.sockets) await s.close();
     this.resolveDone();
   }
+
+  /**
+   * Closes sockets idle for `idleTimeout` unless a request on them is still being handled (a slow handler
+   * keeps its reply), and forgets ended ones at once (their peer closed: no reply can be sent).
+   */
+  private reap(): void {
+    const cutoff = Date.now() - this.idleTimeout;
+    for (const s of this.sockets) {
+      if (s.queue.failed || (!s.busy && s.lastSeen < cutoff)) { this.sockets.delete(s); void s.close(); }
+    }
+  }
 }
 
 /** An in-process transport with the same contract as NATS, for unit tests. */
 export class MemoryTransport implements Transport {
   private opts: Required<TransportOptions>;
   private readonly network: MemoryNetwork;
+  private readonly maxPayload: number;
   private seq = 0;
   private readonly deadlines = new Deadlines();
 
   constructor(options: MemoryTransportOptions = {}) {
     checkTransportOptions(options);
+    checkMaxPayload(options.maxPayload);
     this.opts = { timeout: options.timeout ?? DEFAULT_TIMEOUT, idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT };
     this.network = options.network ?? new MemoryNetwork();
+    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   }
 
   init(opts: Partial<TransportOptions> = {}): void { checkTransportOptions(opts); this.opts = { ...this.opts, ...opts }; }
@@ -107,13 +155,14 @@ export class MemoryTransport implements Transport {
 
   async dial(addr: string, opts: DialOptions = {}): Promise<Socket> {
     checkSubject(addr, 'transport address');
-    const client = new MemorySocket(`${addr}.client.${++this.seq}`, addr, opts.timeout ?? this.opts.timeout, this.deadlines);
+    const client = new MemorySocket(`${addr}.client.${++this.seq}`, addr, opts.timeout ?? this.opts.timeout, this.deadlines,
+      this.maxPayload);
     const listener = this.network.listeners.get(addr);
     if (!listener) {
       client.queue.fail(unavailable('micro.transport', `no listener at ${addr} (no responders)`));
       return client;
     }
-    const server = new MemorySocket(addr, client.local(), listener.recvTimeout, this.deadlines);
+    const server = new MemorySocket(addr, client.local(), listener.recvTimeout, this.deadlines, this.maxPayload);
     client.peer = server;
     server.peer = client;
     listener.connect(client, server);

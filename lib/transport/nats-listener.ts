@@ -8,10 +8,17 @@ import type { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Queue group of every listen subscription: listeners on one fixed address share its requests, each
+ * request reaching one of them (go-micro's subscribe without a queue ran a request on every server).
+ */
+export const LISTEN_QUEUE = 'micro-nats';
 
 /** The listener's side of one pseudo-connection, keyed by the client's reply subject. */
 class NatsServerSocket extends QueuedSocket {
   lastSeen = Date.now();
+  /** Received minus sent, floored at 0 (a stream sends more than it receives): requests being handled. */
+  unanswered = 0;
   private closed = false;
 
   constructor(private readonly listener: NatsListener, private readonly remoteAddr: string, readonly envelope: boolean) {
@@ -22,6 +29,7 @@ class NatsServerSocket extends QueuedSocket {
     try {
       if (this.closed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
       this.lastSeen = Date.now();
+      if (this.unanswered > 0) this.unanswered--;
       if (this.envelope) publish(this.listener.nc, this.remoteAddr, encodeEnvelope(m), undefined);
       else publish(this.listener.nc, this.remoteAddr, m.body, toNatsHeaders(m.header));
       return SENT;
@@ -53,7 +61,13 @@ class NatsServerSocket extends QueuedSocket {
 /** Options of a {@link NatsListener}. */
 export interface NatsListenerOptions { recvTimeout: number; idleTimeout: number; deadlines: Deadlines; onClose: () => Promise<void> }
 
-/** Subscribes one subject (the node address) and turns each reply subject into a socket. */
+/**
+ * Subscribes one subject (the node address) in queue group {@link LISTEN_QUEUE} and turns each reply subject
+ * into a socket. Listeners sharing a fixed address each get a share of the messages sent to it, per message:
+ * fine for request/response (one message per exchange, as the RPC client sends), but the messages of one
+ * multi-message socket (and its close frame) may reach different listeners, so streams and sessions need a
+ * unique address (the default `''`).
+ */
 export class NatsListener implements Listener {
   readonly recvTimeout: number;
   readonly deadlines: Deadlines;
@@ -69,7 +83,7 @@ export class NatsListener implements Listener {
   constructor(readonly nc: NatsConnection, private readonly subject: string, private readonly opts: NatsListenerOptions) {
     this.recvTimeout = opts.recvTimeout;
     this.deadlines = opts.deadlines;
-    this.sub = nc.subscribe(subject, { callback: (err, msg) => { if (!err) this.onMessage(msg); } });
+    this.sub = nc.subscribe(subject, { queue: LISTEN_QUEUE, callback: (err, msg) => { if (!err) this.onMessage(msg); } });
     this.reaper = setInterval(() => this.reap(), Math.max(10, Math.min(opts.idleTimeout / 2, 5_000)));
     this.reaper.unref();
     void nc.closed().then(() => this.close());
@@ -123,6 +137,7 @@ export class NatsListener implements Listener {
       this.hand(s);
     }
     s.lastSeen = Date.now();
+    s.unanswered++;
     s.queue.push(m);
   }
 
@@ -142,10 +157,11 @@ export class NatsListener implements Listener {
     }
   }
 
+  /** Closes sockets idle for `idleTimeout`, unless a request on them is still being handled (a slow handler keeps its reply). */
   private reap(): void {
     const cutoff = Date.now() - this.opts.idleTimeout;
     for (const s of [...this.sockets.values()]) {
-      if (s.lastSeen < cutoff) void s.close();
+      if (s.unanswered === 0 && s.lastSeen < cutoff) void s.close();
     }
   }
 }
