@@ -170,6 +170,8 @@ describe('bootstrap: lifecycle and isolation', () => {
     await app.stop();
     const err = await rejection(app.client.call('greeter', 'Greeter.hello', { name: 'x' }, { timeout: 300 }));
     expect(err).to.be.instanceOf(MicroError);
+    expect(err.code).to.equal(503);
+    expect(err.detail).to.contain('greeter');
   });
 
   it('runs two bootstraps in one process without interfering', async () => {
