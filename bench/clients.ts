@@ -1,4 +1,7 @@
-/** The callers compared: nats.js request(), a hand-rolled request/reply (the ceiling), micro-nats proxies. */
+/**
+ * The callers compared: nats.js request(), a hand-rolled request/reply (the ceiling), micro-nats proxies.
+ * Every caller encodes its request and decodes its reply as JSON on each call, as a real client does.
+ */
 import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
 
 const te = new TextEncoder();
@@ -6,8 +9,7 @@ const td = new TextDecoder();
 
 /** `nc.request()`: a timer and an error object per call. */
 export function natsRequest(nc: NatsConnection, subject: string, body: unknown): () => Promise<unknown> {
-  const payload = te.encode(JSON.stringify(body));
-  return async () => JSON.parse(td.decode((await nc.request(subject, payload, { timeout: 5_000 })).data));
+  return async () => JSON.parse(td.decode((await nc.request(subject, te.encode(JSON.stringify(body)), { timeout: 5_000 })).data));
 }
 
 /** One wildcard reply subscription and our own correlation: what the nats.js client can do at best. */
@@ -15,11 +17,10 @@ export function handRolled(nc: NatsConnection, subject: string, body: unknown): 
   const prefix = createInbox();
   const waiting = new Map<string, (m: Msg) => void>();
   nc.subscribe(`${prefix}.*`, { callback: (_e, m) => { const f = waiting.get(m.subject); if (f) { waiting.delete(m.subject); f(m); } } });
-  const payload = te.encode(JSON.stringify(body));
   let seq = 0;
   return () => new Promise((resolve) => {
     const reply = `${prefix}.${++seq}`;
     waiting.set(reply, (m) => resolve(JSON.parse(td.decode(m.data))));
-    nc.publish(subject, payload, { reply });
+    nc.publish(subject, te.encode(JSON.stringify(body)), { reply });
   });
 }
