@@ -12,37 +12,52 @@ function service(name: string, nodes: number): Service {
 
 export interface RegistryFigures { instances: number; coldMs: number; coldQuorumMs: number; cachedUs: number; cachedPerSec: number; pickUs: number }
 
-/** Registers `instances` nodes from one registry, then measures lookups from another (its own connection). */
-export async function registryRun(url: string, instances: number, lookups: number): Promise<RegistryFigures> {
+/**
+ * Registers services of 1, 10 and 100 nodes from one registry, then measures lookups from another (its own
+ * connection): one cold query each (full 100 ms window, and quorum 1), then cached lookups and selections in
+ * interleaved rounds (the three sizes take turns, so drift and GC affect them alike); medians of the rounds.
+ */
+export async function registryRun(url: string, sizes: number[], lookups: number, rounds = 7): Promise<RegistryFigures[]> {
   const holder = new NatsRegistry({ servers: url });
-  const name = `bench-reg-${instances}`;
-  await holder.register(service(name, instances));
   const querier = new NatsRegistry({ servers: url });
   const quorum = new NatsRegistry({ servers: url, quorum: 1 });
-  let t = performance.now();
-  await querier.getService(name);
-  const coldMs = performance.now() - t;
-  t = performance.now();
-  await quorum.getService(name);
-  const coldQuorumMs = performance.now() - t;
   const cache = new CachedRegistry(querier);
   const selector = new RegistrySelector({ registry: cache, strategy: 'roundRobin' });
-  await cache.getService(name);
-  const us = await medianOfBatches(lookups, () => cache.getService(name));
-  const pickUs = await medianOfBatches(lookups, async () => (await selector.select(name))());
+  const out: RegistryFigures[] = [];
+  for (const n of sizes) {
+    const name = `bench-reg-${n}`;
+    await holder.register(service(name, n));
+    const coldMs = await timeMs(() => querier.getService(name));
+    const coldQuorumMs = await timeMs(() => quorum.getService(name));
+    await cache.getService(name);
+    out.push({ instances: n, coldMs, coldQuorumMs, cachedUs: 0, cachedPerSec: 0, pickUs: 0 });
+  }
+  const cached: number[][] = sizes.map(() => []);
+  const picks: number[][] = sizes.map(() => []);
+  const batch = Math.ceil(lookups / rounds);
+  for (let r = 0; r < rounds + 1; r++) {   // round 0 warms the JIT and is not counted
+    for (let i = 0; i < sizes.length; i++) {
+      const name = `bench-reg-${sizes[i]}`;
+      const a = await perCallUs(batch, () => cache.getService(name));
+      const b = await perCallUs(batch, async () => (await selector.select(name))());
+      if (r > 0) { cached[i].push(a); picks[i].push(b); }
+    }
+  }
+  out.forEach((f, i) => { f.cachedUs = median(cached[i]); f.cachedPerSec = 1e6 / f.cachedUs; f.pickUs = median(picks[i]); });
   await selector.close();
   await cache.close();
   for (const r of [quorum, querier, holder]) await r.close();
-  return { instances, coldMs, coldQuorumMs, cachedUs: us, cachedPerSec: 1e6 / us, pickUs };
+  return out;
 }
 
-/** µs per call of `fn`: the median of 5 batches of `n / 5` calls (GC pauses land in one batch, not all). */
-async function medianOfBatches(n: number, fn: () => Promise<unknown>): Promise<number> {
-  const per: number[] = [];
-  for (let b = 0; b < 5; b++) {
-    const t = performance.now();
-    for (let i = 0; i < n / 5; i++) await fn();
-    per.push(((performance.now() - t) * 1000) / (n / 5));
-  }
-  return median(per);
+async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+async function perCallUs(n: number, fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await fn();
+  return ((performance.now() - t) * 1000) / n;
 }

@@ -62,7 +62,7 @@ export function report(r: Report): void {
     '## Events', '', `| path | msgs/s median (min–max) | ratio |`, '|---|---|---|',
     `| raw publish→subscribe | ${spread(r.events.raw)} | 1.000 |`,
     `| client.publish→@Subscribe | ${spread(r.events.micro)} | ${fmt(median(r.events.micro) / median(r.events.raw), 3)} |`, '',
-    '## Registry', '', 'Cached figures are the median of 5 batches; *select* is the client\'s path (selector over the cache, round robin, one node picked).', '',
+    '## Registry', '', 'Cached figures are medians of 7 interleaved rounds; *select* is the client\'s path (selector over the cache, round robin, one node picked).', '',
     '| instances | cold getService (100 ms window) ms | cold, quorum 1 ms | cached getService µs | cached lookups/s | select + pick µs |', '|---|---|---|---|---|---|',
     ...r.registry.map((x) => `| ${x.instances} | ${fmt(x.coldMs, 1)} | ${fmt(x.coldQuorumMs, 2)} | ${fmt(x.cachedUs, 3)} | ${fmt(x.cachedPerSec)} | ${fmt(x.pickUs, 3)} |`), '',
     '## Memory (RSS)', '', '| process | idle | peak |', '|---|---|---|',
