@@ -1,27 +1,17 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { get } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { findNatsServer, startNatsCluster, startNatsServer, type NatsCluster, type NatsServer } from '../lib/testing';
 import { rejection, waitFor } from './support/wait';
+import { getJson } from './support/connz';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
-/** GET a monitoring endpoint as JSON. */
-function getJson(url: string): Promise<any> {
-  return new Promise((resolve, reject) => {
-    get(url, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => { try { resolve(JSON.parse(body)); } catch (err) { reject(err); } });
-    }).on('error', reject);
-  });
-}
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 function accepting(port: number): Promise<boolean> {

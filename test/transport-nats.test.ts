@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { get } from 'node:http';
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import type { Listener, Message, Socket } from '../lib/transport';
 import { NatsTransport } from '../lib/transport/nats';
@@ -7,6 +6,7 @@ import { Codes } from '../lib/errors';
 import { startNatsServer, type NatsServer } from '../lib/testing';
 import { natsUrl } from './support/nats';
 import { rejection, waitFor } from './support/wait';
+import { getJson } from './support/connz';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -121,16 +121,6 @@ describe('NatsTransport on NATS', () => {
   });
 });
 
-/** GET a monitoring endpoint of nats-server as JSON. */
-function getJson(url: string): Promise<any> {
-  return new Promise((resolve, reject) => {
-    get(url, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => { try { resolve(JSON.parse(body)); } catch (err) { reject(err); } });
-    }).on('error', reject);
-  });
-}
 
 describe('NatsTransport with its own nats-server', () => {
   let server: NatsServer;

@@ -1,12 +1,17 @@
 import { get } from 'node:http';
 
-/** Number of client connections a nats-server reports on its monitoring endpoint. */
-export function connections(monitorUrl: string): Promise<number> {
+/** GET a nats-server monitoring endpoint (`/connz`, `/varz`, …) as JSON. */
+export function getJson(url: string): Promise<any> {
   return new Promise((resolve, reject) => {
-    get(`${monitorUrl}/connz`, (res) => {
+    get(url, (res) => {
       let body = '';
       res.on('data', (d) => { body += d; });
-      res.on('end', () => { try { resolve(Number(JSON.parse(body).num_connections)); } catch (err) { reject(err); } });
+      res.on('end', () => { try { resolve(JSON.parse(body)); } catch (err) { reject(err); } });
     }).on('error', reject);
   });
+}
+
+/** Number of client connections a nats-server reports on its monitoring endpoint. */
+export async function connections(monitorUrl: string): Promise<number> {
+  return Number((await getJson(`${monitorUrl}/connz`)).num_connections);
 }
