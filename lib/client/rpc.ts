@@ -2,12 +2,14 @@ import type { Broker } from '../broker';
 import type { Codec, Codecs } from '../codec';
 import { currentContext } from '../context';
 import { randomUUID } from 'node:crypto';
-import { badRequest, MicroError, timeout as timeoutError, unavailable } from '../errors';
+import { MicroError, timeout as timeoutError, unavailable } from '../errors';
 import type { Node, Registry } from '../registry';
 import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
-import type { Message, Socket, Transport } from '../transport';
+import type { Socket, Transport } from '../transport';
 import { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES, type CallOptions, type Client, type PublishOptions,
   type StreamOptions } from './index';
+import { encodeOrRefuse } from './encode';
+import { EventPublisher } from './publisher';
 import { SocketPool } from './pool';
 import { backoff, noResponders, retryable } from './retry';
 import { callStream } from './stream';
@@ -35,13 +37,10 @@ interface Call { service: string; endpoint: string; codec: Codec; body: Uint8Arr
 /** go-micro's mucp client on the micro-nats transport. */
 export class RpcClient implements Client {
   private readonly pool: SocketPool;
+  private readonly publisher: EventPublisher;
   private seq = 0;
-  private brokerReady?: Promise<void>;
-  private brokerConnected = false;
   /** Request ids: unique across clients (a random prefix), cheap per call (a counter). */
   private readonly idPrefix = `${randomUUID().slice(0, 8)}-`;
-  /** Frozen headers of events without metadata, per topic and content type: their NATS encoding is then cached. */
-  private readonly eventHeaderCache = new Map<string, Readonly<Record<string, string>>>();
 
   constructor(private readonly opts: RpcClientOptions) {
     for (const key of ['timeout', 'retries'] as const) {
@@ -49,6 +48,7 @@ export class RpcClient implements Client {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new Error(`client option ${key}: expected a number >= 0, got ${v}`);
     }
     this.pool = new SocketPool(opts.transport);
+    this.publisher = new EventPublisher(opts.broker, opts.codecs);
   }
 
   async call<T = unknown>(service: string, endpoint: string, request?: unknown, opts: CallOptions = {}): Promise<T> {
@@ -84,41 +84,8 @@ export class RpcClient implements Client {
     return callStream<T>(() => this.openStream(service, endpoint, request, opts), opts.timeout ?? this.opts.timeout ?? DEFAULT_CALL_TIMEOUT);
   }
 
-  /** Not async: once the broker is connected a publish allocates no promise of its own (events are a hot path). */
-  publish(topic: string, payload: unknown, opts: PublishOptions = NO_PUBLISH_OPTIONS): Promise<void> {
-    const broker = this.opts.broker;
-    if (!broker) return Promise.reject(unavailable('micro.client', `cannot publish to ${topic}: the client has no broker`));
-    let m: Message;
-    try {
-      const codec = this.opts.codecs.get(opts.contentType);
-      const ctx = currentContext();
-      const header = ctx || opts.metadata ? this.inheritedEventHeaders(topic, codec.contentType, opts) : this.eventHeaders(topic, codec.contentType);
-      m = { header, body: encodeOrRefuse(codec, payload, `the event on ${topic}`) };
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this.brokerConnected) return broker.publish(topic, m);
-    this.brokerReady ??= broker.connect().then(() => { this.brokerConnected = true; }, (err) => { this.brokerReady = undefined; throw err; });
-    return this.brokerReady.then(() => broker.publish(topic, m));
-  }
-
-  /** Headers of an event published while handling a request: its metadata and remaining deadline go along. */
-  private inheritedEventHeaders(topic: string, contentType: string, opts: PublishOptions): Record<string, string> {
-    const ctx = currentContext();
-    const header: Record<string, string> = { ...ctx?.rawMetadata, ...opts.metadata, 'Content-Type': contentType, 'Micro-Topic': topic };
-    if (ctx && Number.isFinite(ctx.deadline)) header.Timeout = String(Math.max(1, Math.round((ctx.deadline - Date.now()) * 1e6)));
-    return header;
-  }
-
-  private eventHeaders(topic: string, contentType: string): Record<string, string> {
-    const key = `${contentType} ${topic}`;
-    let h = this.eventHeaderCache.get(key);
-    if (!h) {
-      if (this.eventHeaderCache.size >= 1024) this.eventHeaderCache.clear();
-      h = Object.freeze({ 'Content-Type': contentType, 'Micro-Topic': topic });
-      this.eventHeaderCache.set(key, h);
-    }
-    return h as Record<string, string>;
+  publish(topic: string, payload: unknown, opts?: PublishOptions): Promise<void> {
+    return this.publisher.publish(topic, payload, opts);
   }
 
   /**
@@ -230,18 +197,8 @@ export class RpcClient implements Client {
   }
 }
 
-/** Encodes a request or event; a value the codec cannot encode is the caller's error (400), named. */
-function encodeOrRefuse(codec: Codec, value: unknown, what: string): Uint8Array {
-  try {
-    return codec.encode(value);
-  } catch (err) {
-    throw badRequest('micro.client', `cannot encode ${what} as ${codec.contentType}: ${(err as Error).message}`);
-  }
-}
 
 /** A node for `opts.address`: assumed to be micro-nats. */
 const direct = (address: string): Node => ({ id: address, address, metadata: { server: 'micro-nats' } });
-
-const NO_PUBLISH_OPTIONS: PublishOptions = Object.freeze({});
 
 const pause = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());

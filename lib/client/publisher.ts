@@ -1,0 +1,59 @@
+import type { Broker } from '../broker';
+import type { Codecs } from '../codec';
+import { currentContext } from '../context';
+import { unavailable } from '../errors';
+import type { Message } from '../transport';
+import type { PublishOptions } from './index';
+import { encodeOrRefuse } from './encode';
+
+const NO_OPTIONS: PublishOptions = Object.freeze({});
+
+/**
+ * `client.publish`: events through the broker with `Content-Type` and `Micro-Topic` (and, inside a handler,
+ * its metadata and remaining `Timeout`). Not async: once the broker is connected a publish allocates no
+ * promise of its own, and an event without metadata reuses its topic's frozen headers, whose NATS encoding
+ * is then cached (events are a hot path).
+ */
+export class EventPublisher {
+  private ready?: Promise<void>;
+  private connected = false;
+  private readonly headerCache = new Map<string, Readonly<Record<string, string>>>();
+
+  constructor(private readonly broker: Broker | undefined, private readonly codecs: Codecs) {}
+
+  publish(topic: string, payload: unknown, opts: PublishOptions = NO_OPTIONS): Promise<void> {
+    const broker = this.broker;
+    if (!broker) return Promise.reject(unavailable('micro.client', `cannot publish to ${topic}: the client has no broker`));
+    let m: Message;
+    try {
+      const codec = this.codecs.get(opts.contentType);
+      const ctx = currentContext();
+      const header = ctx || opts.metadata ? this.inheritedHeaders(topic, codec.contentType, opts) : this.headers(topic, codec.contentType);
+      m = { header, body: encodeOrRefuse(codec, payload, `the event on ${topic}`) };
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.connected) return broker.publish(topic, m);
+    this.ready ??= broker.connect().then(() => { this.connected = true; }, (err) => { this.ready = undefined; throw err; });
+    return this.ready.then(() => broker.publish(topic, m));
+  }
+
+  /** Headers of an event published while handling a request: its metadata and remaining deadline go along. */
+  private inheritedHeaders(topic: string, contentType: string, opts: PublishOptions): Record<string, string> {
+    const ctx = currentContext();
+    const header: Record<string, string> = { ...ctx?.rawMetadata, ...opts.metadata, 'Content-Type': contentType, 'Micro-Topic': topic };
+    if (ctx && Number.isFinite(ctx.deadline)) header.Timeout = String(Math.max(1, Math.round((ctx.deadline - Date.now()) * 1e6)));
+    return header;
+  }
+
+  private headers(topic: string, contentType: string): Record<string, string> {
+    const key = `${contentType} ${topic}`;
+    let h = this.headerCache.get(key);
+    if (!h) {
+      if (this.headerCache.size >= 1024) this.headerCache.clear();
+      h = Object.freeze({ 'Content-Type': contentType, 'Micro-Topic': topic });
+      this.headerCache.set(key, h);
+    }
+    return h as Record<string, string>;
+  }
+}
