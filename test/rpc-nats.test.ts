@@ -16,6 +16,19 @@ function stack(servers: string, extra: Parameters<typeof buildComponents>[0] = {
   return buildComponents({ transportAddress: servers, brokerAddress: servers, registryAddress: servers, ...extra });
 }
 
+/** `workers` callers each making `calls` sequential calls of Echo.call (2 retries); counts calls done and failed. */
+function keepCalling(c: Components, name: string, workers: number, calls: number, timeout: number) {
+  const load = { done: 0, failures: 0, finished: Promise.resolve() as Promise<unknown> };
+  const worker = async () => {
+    for (let k = 0; k < calls; k++) {
+      try { await c.client.call(name, 'Echo.call', { value: k }, { timeout, retries: 2 }); } catch { load.failures++; }
+      load.done++;
+    }
+  };
+  load.finished = Promise.all(Array.from({ length: workers }, worker));
+  return load;
+}
+
 describe('RPC load sharing across instances', () => {
   let c: Components;
   const name = `share-${process.pid}`;
@@ -50,20 +63,12 @@ describe('RPC retries when an instance dies', () => {
     children = [await startChildNode(natsUrl(), name), await startChildNode(natsUrl(), name)];
     const c = stack(natsUrl(), { selector: 'roundRobin' });
     await waitFor(async () => (await c.registry.getService(name).catch(() => []))[0]?.nodes.length === 2, 'both instances registered');
-    let failures = 0;
-    let done = 0;
-    const worker = async () => {
-      for (let k = 0; k < 150; k++) {
-        try { await c.client.call(name, 'Echo.call', { value: k }, { timeout: 3_000, retries: 2 }); } catch { failures++; }
-        done++;
-      }
-    };
-    const load = Promise.all(Array.from({ length: 8 }, worker));
-    await waitFor(() => done > 200, 'calls under way');
+    const load = keepCalling(c, name, 8, 150, 3_000);
+    await waitFor(() => load.done > 200, 'calls under way');
     children[0].kill();
-    await load;
-    expect(done).to.equal(1_200);
-    expect(failures).to.equal(0);
+    await load.finished;
+    expect(load.done).to.equal(1_200);
+    expect(load.failures).to.equal(0);
     await c.close();
   });
 });
@@ -79,20 +84,12 @@ describe('RPC on a 3-node NATS cluster', () => {
     children = [await startChildNode(cluster.urls[0], name), await startChildNode(cluster.urls[1], name)];
     const c = stack(cluster.urls[2], { selector: 'roundRobin' });
     await waitFor(async () => (await c.registry.getService(name).catch(() => []))[0]?.nodes.length === 2, 'both instances registered');
-    let failures = 0;
-    let done = 0;
-    const worker = async () => {
-      for (let k = 0; k < 100; k++) {
-        try { await c.client.call(name, 'Echo.call', { value: k }, { timeout: 4_000, retries: 2 }); } catch { failures++; }
-        done++;
-      }
-    };
-    const load = Promise.all(Array.from({ length: 16 }, worker));
-    await waitFor(() => done > 200, 'calls under way');
+    const load = keepCalling(c, name, 16, 100, 4_000);
+    await waitFor(() => load.done > 200, 'calls under way');
     await cluster.kill(0);
-    await load;
-    expect(done).to.equal(1_600);
-    expect(failures).to.equal(0);
+    await load.finished;
+    expect(load.done).to.equal(1_600);
+    expect(load.failures).to.equal(0);
     await c.close();
   });
 });

@@ -40,19 +40,19 @@ export function encodeHeaders(header: Record<string, string> | undefined): MsgHd
   return block;
 }
 
-function checkValue(k: string, text: string): void {
+/** The value of header `k` as text, after checking the name and that the value cannot break the framing. */
+function checkedValue(k: string, v: unknown): string {
+  checkKey(k);
+  const text = typeof v === 'string' ? v : String(v);
   if (text.includes('\r') || text.includes('\n')) throw badRequest('micro.nats', `header ${k} has a line break in its value`);
+  return text;
 }
 
 function encode(header: Record<string, string>): MsgHdrs | undefined {
   let s = '';
   for (const k in header) {
     const v = header[k];
-    if (v === undefined) continue;
-    checkKey(k);
-    const text = typeof v === 'string' ? v : String(v);
-    checkValue(k, text);
-    s += `${k}: ${text}\r\n`;
+    if (v !== undefined) s += `${k}: ${checkedValue(k, v)}\r\n`;
   }
   if (s === '') return undefined;
   return new HeaderBlock(Buffer.from(`NATS/1.0\r\n${s}\r\n`, 'utf8')) as unknown as MsgHdrs;
@@ -72,11 +72,7 @@ export function checkHeaders(header: Record<string, string> | undefined): number
   let size = 0;
   for (const k in header) {
     const v = header[k];
-    if (v === undefined) continue;
-    checkKey(k);
-    const text = typeof v === 'string' ? v : String(v);
-    checkValue(k, text);
-    size += k.length + 4 + Buffer.byteLength(text, 'utf8');
+    if (v !== undefined) size += k.length + 4 + Buffer.byteLength(checkedValue(k, v), 'utf8');
   }
   return size === 0 ? 0 : size + BLOCK_OVERHEAD;
 }
