@@ -1,5 +1,5 @@
 import { recordHandler } from '../lib/metadata';
-import { checkStringRecord, requireMethod, subjectProblem, where } from './util';
+import { checkStringRecord, isToken, requireMethod, subjectProblem, where } from './util';
 
 /** The object form of `@Handler`. */
 export interface HandlerOptions {
@@ -11,6 +11,10 @@ export interface HandlerOptions {
   request?: Function;
   /** The response DTO class; TypeScript reports only `Promise` for async methods, so name it here to advertise a schema. */
   response?: Function;
+  /** The NATS Service API (ADR-32) subject of this endpoint, used as is. Default `<group>.<endpoint name>`. */
+  subject?: string;
+  /** The ADR-32 queue group of this endpoint; `''` for none. Default: the service's (`q`). */
+  queueGroup?: string;
 }
 
 /**
@@ -34,6 +38,13 @@ export function Handler(nameOrOptions?: string | HandlerOptions): MethodDecorato
     }
     for (const k of ['request', 'response'] as const) {
       if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new Error(`${at}: ${k} must be a class, got ${String(opts[k])}`);
+    }
+    if (opts.subject !== undefined) {
+      const problem = typeof opts.subject === 'string' ? subjectProblem(opts.subject, false) : 'it is not a string';
+      if (problem) throw new Error(`${at}: subject ${JSON.stringify(opts.subject)} is invalid: ${problem}`);
+    }
+    if (opts.queueGroup !== undefined && !(opts.queueGroup === '' || isToken(opts.queueGroup))) {
+      throw new Error(`${at}: queueGroup must be a string without spaces ('' for none), got ${JSON.stringify(opts.queueGroup)}`);
     }
     const metadata = checkStringRecord(at, 'metadata', opts.metadata);
     recordHandler((target as { constructor: Function }).constructor, key as string, fn, { ...opts, metadata });

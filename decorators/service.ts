@@ -1,6 +1,6 @@
 import { injectable } from 'inversify';
 import { recordService, SERVICE_NAME_PATTERN, type ServiceInfo } from '../lib/metadata';
-import { checkStringRecord, isToken } from './util';
+import { checkStringRecord, isToken, subjectProblem } from './util';
 
 /** The object form of `@Service`. */
 export interface ServiceOptions {
@@ -12,6 +12,11 @@ export interface ServiceOptions {
   metadata?: Record<string, string>;
   /** Free text for tooling. */
   description?: string;
+  /**
+   * How the endpoints are served on the NATS Service API (ADR-32): `group` prefixes their default subjects
+   * (default: the service name), `queue` is their queue group (default `q`; `''` for none).
+   */
+  natsService?: { group?: string; queue?: string };
 }
 
 function toInfo(cls: Function, arg: string | ServiceOptions): ServiceInfo {
@@ -31,7 +36,18 @@ function toInfo(cls: Function, arg: string | ServiceOptions): ServiceInfo {
     throw new Error(`${at}: description must be a string, got ${JSON.stringify(opts.description)}`);
   }
   const metadata = checkStringRecord(at, 'metadata', opts.metadata);
-  return { name: opts.name, version: opts.version, metadata, description: opts.description };
+  return { name: opts.name, version: opts.version, metadata, description: opts.description, natsService: natsService(at, opts.natsService) };
+}
+
+function natsService(at: string, o: ServiceOptions['natsService']): ServiceInfo['natsService'] {
+  if (o === undefined) return undefined;
+  if (o === null || typeof o !== 'object') throw new Error(`${at}: natsService must be { group?, queue? }, got ${JSON.stringify(o)}`);
+  const problem = o.group === undefined ? undefined : typeof o.group === 'string' ? subjectProblem(o.group, false) : 'it is not a string';
+  if (problem) throw new Error(`${at}: natsService.group ${JSON.stringify(o.group)} is invalid: ${problem}`);
+  if (o.queue !== undefined && !(o.queue === '' || isToken(o.queue))) {
+    throw new Error(`${at}: natsService.queue must be a string without spaces ('' for none), got ${JSON.stringify(o.queue)}`);
+  }
+  return { group: o.group, queue: o.queue };
 }
 
 /** Inversify refuses a second `@injectable()`; a user who already wrote one gets the same result. */

@@ -74,7 +74,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
     transportAddress: [...config.transportAddress], brokerAddress: [...config.brokerAddress], registryAddress: [...config.registryAddress],
     nats: options.nats, registerTtl: config.registerTtl, registerInterval: config.registerInterval,
     selector: config.client.selector, client: { timeout: config.client.timeout, retries: config.client.retries },
-    errorHandler: options.errorHandler, memory: options.memory,
+    errorHandler: options.errorHandler, memory: options.memory, adr32: config.adr32,
   });
   const container = options.container ?? new Container();
   const bindings: [symbol, unknown][] = [[TYPES.Transport, c.transport], [TYPES.Broker, c.broker], [TYPES.Registry, c.registry],

@@ -20,6 +20,9 @@ import { NatsRegistry } from './registry/nats';
 import type { Selector, Strategy } from './selector';
 import { RegistrySelector } from './selector/registry';
 import { RpcServer, type RpcServerOptions } from './server/rpc';
+import { Adr32Adapter } from './server/adr32';
+import { Adr32Caller } from './client/adr32';
+import { withServiceApi } from './registry/adr32';
 import type { Transport } from './transport';
 import { MemoryNetwork, MemoryTransport } from './transport/memory';
 import { NatsTransport } from './transport/nats';
@@ -69,7 +72,16 @@ export interface ComponentOptions {
   errorHandler?: ErrorHandler;
   /** Shared memory implementations; default a world of its own. */
   memory?: MemoryWorld;
+  /**
+   * The NATS Service API (ADR-32): servers on the NATS transport serve it too, and the NATS registry finds
+   * its services. Default `{ enabled: true, prefix: '$SRV' }`; memory components never speak it.
+   */
+  adr32?: { enabled: boolean; prefix?: string };
 }
+
+/** What a server is given besides the components: its identity, and how it is served on the NATS Service API. */
+export type ServerOptions = Pick<RpcServerOptions, 'name' | 'version' | 'metadata' | 'id' | 'address' | 'logger' | 'description'>
+  & { natsService?: { group?: string; queue?: string } };
 
 /** The built components. */
 export interface Components {
@@ -86,7 +98,7 @@ export interface Components {
   /** Calls, streams and publishes on these components. */
   client: RpcClient;
   /** A server on these components; stopped by `close()`. */
-  server(opts: Pick<RpcServerOptions, 'name' | 'version' | 'metadata' | 'id' | 'address' | 'logger'>): RpcServer;
+  server(opts: ServerOptions): RpcServer;
   /** Stops servers, then releases the client and the components it created (not instances passed in). Idempotent. */
   close(): Promise<void>;
 }
@@ -111,19 +123,26 @@ export function buildComponents(o: ComponentOptions = {}): Components {
   const broker = typeof o.broker === 'object' ? o.broker
     : o.broker === 'memory' ? new MemoryBroker({ bus: world.bus, errorHandler: o.errorHandler })
     : new NatsBroker({ connector: connector(o.brokerAddress), errorHandler: o.errorHandler });
+  const adr32 = o.adr32?.enabled ?? true;
+  const prefix = o.adr32?.prefix;
+  const natsRegistry = typeof o.registry !== 'object' && o.registry !== 'memory';
   const raw = typeof o.registry === 'object' ? o.registry
     : o.registry === 'memory' ? new MemoryRegistry({ store: world.store, registerInterval: o.registerInterval })
-    : new NatsRegistry({ connector: connector(o.registryAddress), registerInterval: o.registerInterval });
+    : withServiceApi(new NatsRegistry({ connector: connector(o.registryAddress), registerInterval: o.registerInterval }),
+      adr32 ? connector(o.registryAddress) : undefined, prefix);
   const registry = raw instanceof CachedRegistry ? raw : new CachedRegistry(raw, { registerTtl: o.registerTtl });
   const selector = new RegistrySelector({ registry, strategy: o.selector });
   const codecs = new Codecs([new JsonCodec(), new MsgpackCodec()]);
-  const client = new RpcClient({ transport, selector, broker, registry, codecs, timeout: o.client?.timeout, retries: o.client?.retries });
+  const caller = adr32 && natsRegistry ? new Adr32Caller(connector(o.registryAddress), registry, codecs) : undefined;
+  const client = new RpcClient({ transport, selector, broker, registry, codecs, timeout: o.client?.timeout, retries: o.client?.retries,
+    adr32: caller });
   const servers: RpcServer[] = [];
   let closed: Promise<void> | undefined;
 
   const close = async () => {
     for (const s of servers) await s.stop();
     await client.close();
+    await caller?.close();
     if (typeof o.broker !== 'object') await broker.disconnect();
     await selector.close();
     await registry.close();
@@ -132,8 +151,10 @@ export function buildComponents(o: ComponentOptions = {}): Components {
   };
   return {
     transport, broker, registry, selector, codecs, client,
-    server: (opts) => {
-      const s = new RpcServer({ ...opts, transport, broker, registry, codecs, registerTtl: o.registerTtl });
+    server: ({ natsService, ...opts }) => {
+      const adapters = adr32 && typeof o.transport !== 'object' && o.transport !== 'memory'
+        ? [new Adr32Adapter({ connector: connector(o.transportAddress), prefix, ...natsService })] : [];
+      const s = new RpcServer({ ...opts, transport, broker, registry, codecs, registerTtl: o.registerTtl, adapters });
       servers.push(s);
       return s;
     },

@@ -13,10 +13,24 @@ import 'reflect-metadata';
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 /** What `@Service` records: the service's identity. */
-export interface ServiceInfo { name: string; version?: string; metadata?: Record<string, string>; description?: string }
+export interface ServiceInfo { name: string; version?: string; metadata?: Record<string, string>; description?: string; natsService?: NatsServiceInfo }
+
+/** How a service's endpoints are served on the NATS Service API (ADR-32). */
+export interface NatsServiceInfo {
+  /** Subject prefix of the endpoints' default subjects. Default: the service name. */
+  readonly group?: string;
+  /** Queue group of the endpoints; `''` subscribes without one (every instance gets every request). Default `q`. */
+  readonly queue?: string;
+}
 
 /** What `@Handler` records besides the method itself. `request`/`response` override the design types. */
-export interface HandlerInfo { name?: string; metadata?: Record<string, string>; request?: Function; response?: Function }
+export interface HandlerInfo {
+  name?: string; metadata?: Record<string, string>; request?: Function; response?: Function;
+  /** The ADR-32 endpoint subject, used as is. Default `<group>.<endpoint>`. */
+  subject?: string;
+  /** The ADR-32 queue group; `''` for none. Default: the service's. */
+  queueGroup?: string;
+}
 
 /** What `@Subscribe` records besides the method itself. */
 export interface SubscriberInfo { topic: string; queue?: string }
@@ -31,6 +45,8 @@ export interface ServiceMeta {
   readonly metadata: Readonly<Record<string, string>>;
   /** Free text for tooling, not registered; absent unless given. */
   readonly description?: string;
+  /** NATS Service API settings; absent unless given. */
+  readonly natsService?: NatsServiceInfo;
   /** Every `@Handler`, inherited ones included; endpoint names are unique. */
   readonly handlers: readonly HandlerMeta[];
   /** Every `@Subscribe`, inherited ones included. */
@@ -53,6 +69,10 @@ export interface HandlerMeta {
   readonly returnType?: Function;
   /** True when the method is an `async function*`: the endpoint streams its yielded values. */
   readonly stream: boolean;
+  /** The ADR-32 endpoint subject; absent: derived from the group and endpoint name. */
+  readonly subject?: string;
+  /** The ADR-32 queue group (`''`: none); absent: the service's. */
+  readonly queueGroup?: string;
 }
 
 /** One `@Subscribe` method (a method may subscribe to several topics). */
@@ -153,6 +173,7 @@ function build(cls: Function, svc: ServiceInfo, rec: ClassRecord): ServiceMeta {
     version: svc.version ?? 'latest',
     metadata: Object.freeze({ ...svc.metadata }),
     description: svc.description,
+    natsService: svc.natsService ? Object.freeze({ ...svc.natsService }) : undefined,
     handlers: Object.freeze(handlers),
     subscribers: Object.freeze(subscribers),
     clients: Object.freeze([...rec.clients]),
@@ -189,6 +210,8 @@ export function recordHandler(owner: Function, method: string, fn: Function, inf
     requestType: info.request ?? designType(owner, method, 'design:paramtypes'),
     returnType: info.response ?? designType(owner, method, 'design:returntype'),
     stream: Object.prototype.toString.call(fn) === '[object AsyncGeneratorFunction]',
+    subject: info.subject,
+    queueGroup: info.queueGroup,
     declaredOn: owner,
   }));
   if (at >= 0) rec.handlers[at] = entry; else rec.handlers.push(entry);

@@ -27,6 +27,8 @@ export function wireService(c: Components, container: Container, cls: Function, 
     metadata: { ...meta.metadata, ...srv.metadata },
     id: `${name}-${srv.id}`,
     address: only && srv.address ? srv.address : undefined,
+    description: meta.description,
+    natsService: meta.natsService,
   });
   for (const h of meta.handlers) {
     server.handle(h.endpoint, instance[h.method].bind(instance), {
@@ -36,6 +38,7 @@ export function wireService(c: Components, container: Container, cls: Function, 
       response: h.returnType ? describeType(h.returnType, { direction: 'response' }) : undefined,
       decode: h.requestType ? dtoDecoder(name, h.endpoint, h.requestType as Ctor) : undefined,
       encode: toPlain,
+      natsService: h.subject !== undefined || h.queueGroup !== undefined ? { subject: h.subject, queue: h.queueGroup } : undefined,
     });
   }
   for (const s of meta.subscribers) {

@@ -9,6 +9,7 @@ import type { Socket, Transport } from '../transport';
 import { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES, type CallOptions, type Client, type PublishOptions,
   type StreamOptions } from './index';
 import { encodeOrRefuse } from './encode';
+import type { Adr32Caller } from './adr32';
 import { EventPublisher } from './publisher';
 import { SocketPool } from './pool';
 import { backoff, noResponders, retryable } from './retry';
@@ -29,6 +30,8 @@ export interface RpcClientOptions {
   timeout?: number;
   /** Retries on 408/503/transport errors. Default 1. */
   retries?: number;
+  /** Calls nodes found on the NATS Service API (node metadata `protocol: adr32`). Default none: such nodes get 503. */
+  adr32?: Adr32Caller;
 }
 
 /** Everything one call needs, built once per call. */
@@ -144,12 +147,13 @@ export class RpcClient implements Client {
 
   /** One request/response exchange on a pooled socket; the socket goes back to the pool only when healthy. */
   private async attempt(c: Call, node: Node, ms: number): Promise<unknown> {
-    const envelope = node.metadata?.server !== 'micro-nats';
-    let sock = this.pool.idle(node.address, envelope);
     const id = `${this.idPrefix}${++this.seq}`;
     const header = c.header;
     header['Micro-Id'] = id;
     header.Timeout = String(Math.max(1, Math.round(ms * 1e6)));
+    if (node.metadata?.protocol === 'adr32') return this.callAdr32(c, node, ms);
+    const envelope = node.metadata?.server !== 'micro-nats';
+    let sock = this.pool.idle(node.address, envelope);
     if (envelope) { header['Micro-Method'] = c.endpoint; header.Accept = c.codec.contentType; }
     const m = { header, body: c.body };
     let reply;
@@ -168,6 +172,12 @@ export class RpcClient implements Client {
     const error = reply.header['Micro-Error'];
     if (error) throw MicroError.parse(error, c.service);
     return this.opts.codecs.get(reply.header['Content-Type'] ?? c.codec.contentType).decode(reply.body);
+  }
+
+  /** A node of a NATS Service API service: a request to the endpoint's subject. */
+  private callAdr32(c: Call, node: Node, ms: number): Promise<unknown> {
+    if (!this.opts.adr32) throw unavailable('micro.client', `${c.service} is a NATS Service API service; this client cannot call it (NATS registry needed)`);
+    return this.opts.adr32.call(c, node, ms);
   }
 
   /** Transport failures of an attempt, said in terms of the call (service, endpoint, node). */

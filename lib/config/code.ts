@@ -4,7 +4,7 @@
  */
 import { SERVICE_NAME_PATTERN } from '../metadata';
 import { parseServers } from '../nats/servers';
-import { COMPONENT_NAMES, SELECTOR_NAMES } from './parse';
+import { COMPONENT_NAMES, SELECTOR_NAMES, SUBJECT_PREFIX } from './parse';
 import type { Layer, SettingKey } from './layer';
 import type { ConfigInput } from './index';
 
@@ -80,5 +80,7 @@ export function readCode(input: ConfigInput): Layer {
     if (!(SELECTOR_NAMES as readonly unknown[]).includes(v)) fail(o, v, `one of ${SELECTOR_NAMES.join(', ')}`);
     return v;
   });
+  set('adr32', 'adr32', input.adr32, (o, v) => (typeof v === 'boolean' ? v : fail(o, v, 'true or false')));
+  set('adr32Prefix', 'adr32Prefix', input.adr32Prefix, (o, v) => text(o, v, SUBJECT_PREFIX, 'a subject prefix without spaces, wildcards or empty tokens'));
   return layer;
 }

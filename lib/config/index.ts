@@ -7,7 +7,8 @@
  * --server_address`, `--server_metadata k=v` (repeatable, or comma-separated), `--register_ttl` and
  * `--register_interval` (whole seconds, as go-micro), `--client_request_timeout` (a Go duration:
  * `500ms`, `5s`, `1m`; a bare number is refused), `--client_retries`, `--selector` (random |
- * roundRobin). Each has an environment variable `MICRO_<FLAG>` (`MICRO_REGISTER_TTL`).
+ * roundRobin), `--adr32` (true | false: serve the NATS Service API), `--adr32_prefix` (its control
+ * subject prefix, default `$SRV`). Each has an environment variable `MICRO_<FLAG>` (`MICRO_REGISTER_TTL`).
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_NATS_URL } from '../nats/servers';
@@ -71,6 +72,10 @@ export interface ConfigInput<T extends object = object, B extends object = objec
   registerInterval?: number;
   /** Call budget, retries and node selection. */
   client?: ClientInput;
+  /** Serve every service on the NATS Service API (ADR-32) too, and discover ADR-32 services. Default true (NATS components only). */
+  adr32?: boolean;
+  /** Prefix of the ADR-32 control subjects (`$SRV.PING`, …). Default `$SRV`. */
+  adr32Prefix?: string;
   /** Command-line arguments to read flags from; defaults to `process.argv.slice(2)`. */
   argv?: readonly string[];
   /** Environment to read `MICRO_*` from; defaults to `process.env`. */
@@ -123,12 +128,15 @@ export interface Config<T extends object = object, B extends object = object, R 
   readonly registerInterval: number;
   /** Call budget, retries and node selection. */
   readonly client: ClientConfig;
+  /** The NATS Service API (ADR-32): whether services speak it and discovery looks for it, and its control subject prefix. */
+  readonly adr32: { readonly enabled: boolean; readonly prefix: string };
 }
 
 /** What applies when nothing else is configured. `registerInterval` shrinks to half a shorter `registerTtl`. */
 export const CONFIG_DEFAULTS = Object.freeze({
   transport: 'nats', broker: 'nats', registry: 'nats', address: DEFAULT_NATS_URL,
   registerTtl: 60_000, registerInterval: 30_000, timeout: 5_000, retries: 1, selector: 'random', serverAddress: '',
+  adr32: true, adr32Prefix: '$SRV',
 } as const);
 
 function defaults(ttl: number): Layer {
@@ -142,6 +150,7 @@ function defaults(ttl: number): Layer {
     // A node must heartbeat at least once per TTL, so a short TTL alone must not leave the 30 s default.
     registerInterval: { value: Math.min(d.registerInterval, ttl / 2), from },
     timeout: { value: d.timeout, from }, retries: { value: d.retries, from }, selector: { value: d.selector, from },
+    adr32: { value: d.adr32, from }, adr32Prefix: { value: d.adr32Prefix, from },
   };
 }
 
@@ -174,5 +183,6 @@ export function resolveConfig<T extends object = object, B extends object = obje
     registerTtl: s.registerTtl,
     registerInterval: s.registerInterval,
     client: Object.freeze({ timeout: s.timeout, retries: s.retries, selector: s.selector }),
+    adr32: Object.freeze({ enabled: s.adr32, prefix: s.adr32Prefix }),
   });
 }

@@ -22,6 +22,8 @@ export interface Settings {
   timeout: number;
   retries: number;
   selector: SelectorName;
+  adr32: boolean;
+  adr32Prefix: string;
 }
 
 /** The name of one setting. */

@@ -96,3 +96,21 @@ export function parseToken(raw: string, label: string): string {
   if (v === '' || /\s/.test(v)) throw bad(label, raw, 'a non-empty value without spaces');
   return v;
 }
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), case-insensitive. */
+export function parseBool(raw: string, label: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw bad(label, raw, 'true or false');
+}
+
+/** A NATS subject prefix without wildcards or empty tokens (`$SRV`, `acme.$SRV`). */
+export function parseSubjectPrefix(raw: string, label: string): string {
+  const v = raw.trim();
+  if (!SUBJECT_PREFIX.test(v)) throw bad(label, raw, 'a subject prefix without spaces, wildcards or empty tokens (e.g. $SRV)');
+  return v;
+}
+
+/** Dot-separated tokens of printable ASCII without `*`, `>` and spaces. */
+export const SUBJECT_PREFIX = /^[!-)+-\-/-=?-~]+(\.[!-)+-\-/-=?-~]+)*$/;

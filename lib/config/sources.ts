@@ -3,8 +3,8 @@
  * names, the parsed value and the label it came from (`--registry`, `MICRO_REGISTRY`).
  */
 import {
-  parseAddresses, parseComponent, parseCount, parseDuration, parseMetadata, parseSeconds, parseSelector,
-  parseServiceName, parseToken,
+  parseAddresses, parseBool, parseComponent, parseCount, parseDuration, parseMetadata, parseSeconds, parseSelector,
+  parseServiceName, parseSubjectPrefix, parseToken,
 } from './parse';
 import type { Layer, SettingKey } from './layer';
 
@@ -28,6 +28,8 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
   { flag: 'client_request_timeout', key: 'timeout', parse: parseDuration },
   { flag: 'client_retries', key: 'retries', parse: parseCount },
   { flag: 'selector', key: 'selector', parse: parseSelector },
+  { flag: 'adr32', key: 'adr32', parse: parseBool },
+  { flag: 'adr32_prefix', key: 'adr32Prefix', parse: parseSubjectPrefix },
 ].map((f) => Object.freeze(f as FlagSpec)));
 
 /** The environment variable for a flag: `MICRO_` and the upper-cased flag name. */

@@ -4,6 +4,7 @@ import { MicroError, notFound, timeout, unavailable } from '../errors';
 import type { Message, Socket } from '../transport';
 import type { HandlerFn, HandlerOptions } from './index';
 import { readHead } from './request';
+import type { EndpointStats } from './stats';
 
 const EMPTY = new Uint8Array(0);
 
@@ -15,6 +16,8 @@ export interface Endpoint {
   fn: HandlerFn;
   /** How its input is decoded, its output encoded, and whether it streams. */
   opts: HandlerOptions;
+  /** Its counters, shared by every protocol that reaches it. */
+  stats: EndpointStats;
 }
 
 /** Per-socket state shared by the requests that arrive on it (one object per socket, none per request). */
@@ -63,7 +66,6 @@ async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state
   host.begin();
   let id = '';
   let endpoint = '';
-  let codec: Codec | undefined;
   let ctx: RequestContext | undefined;
   try {
     const head = readHead(host.name, m.header, Date.now());
@@ -72,14 +74,9 @@ async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state
     if (host.stopping) throw unavailable(host.name, `${host.name} is stopping`);
     const ep = host.endpoints.get(endpoint);
     if (!ep) throw notFound(host.name, `endpoint ${endpoint.slice(0, 200)} not found on service ${host.name}`);
-    codec = host.codecs.get(m.header['Content-Type']);
-    if (head.deadline <= Date.now()) throw timeout(host.name, `deadline of ${endpoint} passed before it started`);
     ctx = new RequestContext(host.name, endpoint, id, m.header, head.deadline);
-    let input = codec.decode(m.body);
-    if (ep.opts.decode) input = await ep.opts.decode(input);
-    if (ep.opts.stream) return await stream(host, sock, ep, input, ctx, codec, state);
-    const out = await runInContext(ctx, ep.fn, input, ctx);
-    const body = codec.encode(ep.opts.encode ? ep.opts.encode(out) : out);
+    if (ep.opts.stream) return await stream(host, sock, ep, m, ctx, state);
+    const body = await invoke(host, ep, m.header['Content-Type'], m.body, ctx);
     // The response is in the request's content type, which the caller knows: only the id travels.
     await sock.send({ header: { 'Micro-Id': id }, body });
   } catch (err) {
@@ -90,8 +87,51 @@ async function handleRequest(host: DispatchHost, sock: Socket, m: Message, state
   }
 }
 
-/** Sends each yield as a frame, then an `EOS` frame; stops the generator when the client goes away. */
-async function stream(host: DispatchHost, sock: Socket, ep: Endpoint, input: unknown, ctx: RequestContext, codec: Codec,
+/**
+ * The invoke core every protocol shares: picks the codec of `contentType` (415 when unknown), refuses a
+ * passed deadline (408), decodes and validates the input, runs the handler in `ctx`, encodes its result.
+ * Counts the call in the endpoint's stats (failures included); rejects with what was thrown, as is.
+ */
+export async function invoke(host: DispatchHost, ep: Endpoint, contentType: string | undefined, body: Uint8Array,
+                             ctx: RequestContext): Promise<Uint8Array> {
+  const t0 = ep.stats.begin();
+  try {
+    const codec = host.codecs.get(contentType);
+    const input = await decodeInput(host, ep, codec, body, ctx);
+    const out = await runInContext(ctx, ep.fn, input, ctx);
+    return codec.encode(ep.opts.encode ? ep.opts.encode(out) : out);
+  } catch (err) {
+    ep.stats.fail(MicroError.from(err, host.name));
+    throw err;
+  } finally {
+    ep.stats.end(t0);
+  }
+}
+
+/** The handler's argument: refused 408 past the deadline; the DTO decoder (validation) when there is one. */
+function decodeInput(host: DispatchHost, ep: Endpoint, codec: Codec, body: Uint8Array, ctx: RequestContext): unknown {
+  if (ctx.deadline <= Date.now()) throw timeout(host.name, `deadline of ${ep.name} passed before it started`);
+  const input = codec.decode(body);
+  return ep.opts.decode ? ep.opts.decode(input) : input;
+}
+
+/** Sends each yield as a frame, then an `EOS` frame; stops the generator when the client goes away. Counted as one call. */
+async function stream(host: DispatchHost, sock: Socket, ep: Endpoint, m: Message, ctx: RequestContext,
+                      state: SocketState): Promise<void> {
+  const t0 = ep.stats.begin();
+  try {
+    const codec = host.codecs.get(m.header['Content-Type']);
+    const input = await decodeInput(host, ep, codec, m.body, ctx);
+    await frames(host, sock, ep, input, ctx, codec, state);
+  } catch (err) {
+    ep.stats.fail(MicroError.from(err, host.name));
+    throw err;
+  } finally {
+    ep.stats.end(t0);
+  }
+}
+
+async function frames(host: DispatchHost, sock: Socket, ep: Endpoint, input: unknown, ctx: RequestContext, codec: Codec,
                       state: SocketState): Promise<void> {
   const it = runInContext(ctx, ep.fn, input, ctx) as AsyncIterator<unknown>;
   if (!it || typeof it.next !== 'function') throw new Error(`stream endpoint ${ep.name} did not return an async iterator`);

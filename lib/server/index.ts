@@ -28,6 +28,8 @@ export interface HandlerOptions {
   encode?: (value: unknown) => unknown;
   /** Not advertised in the registry (like go-micro's internal handlers). Default false. */
   internal?: boolean;
+  /** Its NATS Service API endpoint: `subject` (used as is) and `queue` (`''`: none). Default: the adapter's derivation and queue. */
+  natsService?: { subject?: string; queue?: string };
 }
 
 /** Options of {@link Server.subscribe}. */
@@ -48,10 +50,37 @@ export interface Server {
   start(): Promise<void>;
   /** Deregisters, refuses new requests (503, so clients retry elsewhere), waits for in-flight ones (bounded), closes. Idempotent. */
   stop(): Promise<void>;
+  /** Zeroes every endpoint's statistics (as reported by `$SRV.STATS`) and restarts their clock. */
+  resetStats(): void;
   /** The registered service record. Throws before start. */
   service(): import('../registry').Service;
   /** `'micro-nats'`. */
   toString(): string;
+}
+
+/** Who a server is, as other protocols describe it. */
+export interface ServiceIdentity {
+  /** The node id (`<name>-<uuid>`). */
+  readonly id: string;
+  /** The registered version (`latest` unless given). */
+  readonly version: string;
+  /** The service's metadata. */
+  readonly metadata: Record<string, string>;
+  /** Free text for tooling; absent unless given. */
+  readonly description?: string;
+}
+
+/**
+ * One more protocol serving a server's endpoints (the NATS Service API): started after the server listens,
+ * stopped once the server refuses new requests and before it waits for in-flight ones.
+ */
+export interface ServerAdapter {
+  /** Subscribes what the protocol needs. Rejects (failing the server's start) when it cannot. */
+  start(host: import('./dispatch').DispatchHost & ServiceIdentity): Promise<void>;
+  /** Unsubscribes; requests already received still finish. Idempotent. */
+  stop(): Promise<void>;
+  /** Restarts the clock its statistics report (`started`). */
+  reset?(): void;
 }
 
 /** How long `stop` waits for in-flight requests and events, in ms, unless the server is given `stopTimeout`. */

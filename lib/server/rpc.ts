@@ -6,7 +6,8 @@ import type { Registry, Service } from '../registry';
 import type { Listener, Transport } from '../transport';
 import { serveSocket, type DispatchHost, type Endpoint } from './dispatch';
 import { deadlineOf } from './request';
-import { DEFAULT_STOP_TIMEOUT, type HandlerFn, type HandlerOptions, type Server, type SubscriberFn,
+import { EndpointStats } from './stats';
+import { DEFAULT_STOP_TIMEOUT, type HandlerFn, type HandlerOptions, type Server, type ServerAdapter, type SubscriberFn,
   type SubscriberOptions } from './index';
 
 /** Options of {@link RpcServer}. */
@@ -15,6 +16,8 @@ export interface RpcServerOptions {
   name: string;
   /** Default `latest`. */
   version?: string;
+  /** Free text for tooling (ADR-32 `$SRV.INFO`), not registered. Default none. */
+  description?: string;
   /** Service metadata, also merged into the node's. Default `{}`. */
   metadata?: Record<string, string>;
   /** Node id. Default `<name>-<uuid>`. */
@@ -32,6 +35,8 @@ export interface RpcServerOptions {
   stopTimeout?: number;
   /** Where unexpected handler errors are logged with their stack. Default `console.error`. */
   logger?: (message: string, err: unknown) => void;
+  /** Other protocols serving the same endpoints (the NATS Service API). Default none. */
+  adapters?: ServerAdapter[];
 }
 
 const NAME = /^[A-Za-z0-9_-]+$/;
@@ -42,6 +47,10 @@ interface Sub { topic: string; wildcard: boolean; fn: SubscriberFn; opts: Subscr
 /** go-micro's mucp server on the micro-nats transport. */
 export class RpcServer implements Server, DispatchHost {
   readonly name: string;
+  readonly version: string;
+  readonly description?: string;
+  readonly metadata: Record<string, string>;
+  readonly id: string;
   readonly codecs: Codecs;
   readonly endpoints = new Map<string, Endpoint>();
   stopping = false;
@@ -52,22 +61,24 @@ export class RpcServer implements Server, DispatchHost {
   private inflight = 0;
   private idle?: () => void;
   private stopped?: Promise<void>;
-  private readonly nodeId: string;
 
   constructor(private readonly opts: RpcServerOptions) {
     if (!opts || typeof opts.name !== 'string' || !NAME.test(opts.name)) {
       throw new Error(`server option name: "${opts?.name}" is not a valid service name (letters, digits, "_" and "-" only)`);
     }
     this.name = opts.name;
+    this.version = opts.version ?? 'latest';
+    this.description = opts.description;
+    this.metadata = opts.metadata ?? {};
     this.codecs = opts.codecs;
-    this.nodeId = opts.id ?? `${opts.name}-${randomUUID()}`;
+    this.id = opts.id ?? `${opts.name}-${randomUUID()}`;
     this.handle('Debug.Health', () => ({ status: 'ok' }), { internal: true });
   }
 
   handle(endpoint: string, fn: HandlerFn, opts: HandlerOptions = {}): void {
     if (this.listener) throw new Error(`${this.name}: cannot add endpoint ${endpoint} after start`);
     if (this.endpoints.has(endpoint)) throw new Error(`${this.name}: duplicate endpoint ${endpoint}`);
-    this.endpoints.set(endpoint, { name: endpoint, fn, opts });
+    this.endpoints.set(endpoint, { name: endpoint, fn, opts, stats: new EndpointStats() });
   }
 
   subscribe(topic: string, fn: SubscriberFn, opts: SubscriberOptions = {}): void {
@@ -79,6 +90,7 @@ export class RpcServer implements Server, DispatchHost {
   async start(): Promise<void> {
     if (this.listener) return;
     await this.listen();
+    for (const a of this.opts.adapters ?? []) await a.start(this);
     if (this.subs.length > 0) await this.opts.broker!.connect();
     for (const s of this.subs) this.subscribers.push(await this.opts.broker!.subscribe(s.topic, (e) => this.onEvent(s, e), { queue: s.opts.queue }));
     this.record = this.describe(this.listener!.addr());
@@ -127,6 +139,11 @@ export class RpcServer implements Server, DispatchHost {
     return 'micro-nats';
   }
 
+  resetStats(): void {
+    for (const e of this.endpoints.values()) e.stats.reset();
+    for (const a of this.opts.adapters ?? []) a.reset?.();
+  }
+
   begin(): void {
     this.inflight++;
   }
@@ -173,6 +190,7 @@ export class RpcServer implements Server, DispatchHost {
     if (!this.listener) return;
     if (this.record) await this.opts.registry.deregister(this.record).catch((err) => this.log(err, 'deregister'));
     this.stopping = true;
+    for (const a of this.opts.adapters ?? []) await a.stop().catch((err) => this.log(err, 'stopping an adapter'));
     // No new events; handlers already running are in-flight work and are waited for below.
     for (const sub of this.subscribers.splice(0)) await sub.unsubscribe();
     if (this.inflight > 0) {
@@ -193,8 +211,8 @@ export class RpcServer implements Server, DispatchHost {
       metadata: { ...(e.opts.metadata ?? {}), ...(e.opts.stream ? { stream: 'true' } : {}) },
     }));
     const metadata = o.metadata ?? {};
-    const node = { id: this.nodeId, address, metadata: { ...metadata, transport: o.transport.toString(),
+    const node = { id: this.id, address, metadata: { ...metadata, transport: o.transport.toString(),
       broker: o.broker?.toString() ?? 'none', registry: o.registry.toString(), server: 'micro-nats', protocol: 'mucp' } };
-    return { name: this.name, version: o.version ?? 'latest', metadata, endpoints, nodes: [node] };
+    return { name: this.name, version: this.version, metadata, endpoints, nodes: [node] };
   }
 }
