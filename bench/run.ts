@@ -13,6 +13,7 @@ import { Child } from './child';
 import { eventsRun } from './events';
 import { registryRun, type RegistryFigures } from './registry';
 import { callers, interleave, type Caller } from './rpc';
+import { ADR32_NAMES, adr32Callers } from './adr32';
 import { report, type Row } from './report';
 import { median } from './stats';
 
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
     const res = await interleave(callers(nc, app, 'hello', { name: 'John' }), rpcNames, ROUNDS, N, c, WARMUP, serverCpu);
     for (const n of rpcNames) rows.push({ group: `RPC c=${c}`, name: n, runs: res[n], base: res['hand-rolled'] });
   }
+  log(`RPC on the ADR-32 subject c=64`);
+  const adr32 = await interleave(adr32Callers(nc, app, { name: 'John' }) as any, ADR32_NAMES, ROUNDS, N, 64, WARMUP, serverCpu);
+  for (const n of ADR32_NAMES) rows.push({ group: 'RPC ADR-32 c=64', name: n, runs: adr32[n], base: adr32['hand-rolled'] });
   for (const [label, size, total] of [['100 B', 100, N], ['4 KiB', 4096, N], ['64 KiB', 65536, Math.max(500, N / 4)]] as const) {
     log(`payload ${label} c=64`);
     const body = { data: 'x'.repeat(size - 11) };

@@ -97,7 +97,9 @@ export async function invoke(host: DispatchHost, ep: Endpoint, contentType: stri
   const t0 = ep.stats.begin();
   try {
     const codec = host.codecs.get(contentType);
-    const input = await decodeInput(host, ep, codec, body, ctx);
+    if (ctx.deadline <= Date.now()) throw timeout(host.name, `deadline of ${ep.name} passed before it started`);
+    let input = codec.decode(body);
+    if (ep.opts.decode) input = await ep.opts.decode(input);
     const out = await runInContext(ctx, ep.fn, input, ctx);
     return codec.encode(ep.opts.encode ? ep.opts.encode(out) : out);
   } catch (err) {
