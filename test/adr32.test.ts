@@ -42,7 +42,7 @@ class Calc {
   add(req: AddRequest) { return { sum: req.a + req.b }; }
 
   @Handler()
-  refuse(): never { throw conflict(NAME, 'already added'); }
+  async refuse(): Promise<never> { throw conflict(NAME, 'already added'); }
 
   @Handler({ subject: `custom.${NAME}.echo`, queueGroup: '' })
   echo(req: unknown) { return req; }
@@ -171,6 +171,26 @@ describe('NATS Service API: switches', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  it('takes the group and queue of @Service({ natsService }), and refuses misuse at decoration naming the class', async () => {
+    @Service({ name: `grouped-${process.pid}`, natsService: { group: `g${process.pid}.api`, queue: '' } })
+    class Grouped { @Handler() ping() { return 'pong'; } }
+    const app = await bootstrap({ services: [Grouped], address: natsUrl(), argv: [], env: {} });
+    const nc = await connect({ servers: natsUrl() });
+    try {
+      const [info] = (await all(await new Svcm(nc as any).client({ strategy: 'timer', maxWait: 300 } as any).info(`grouped-${process.pid}`))) as any[];
+      expectValid('info', info);
+      expect(info.endpoints).to.deep.equal([{ name: 'Grouped_ping', subject: `g${process.pid}.api.Grouped.ping`, queue_group: '',
+        metadata: { 'micro.endpoint': 'Grouped.ping' } }]);
+      expect(dec((await nc.request(`g${process.pid}.api.Grouped.ping`, new Uint8Array(0), { timeout: 2_000 })).data)).to.equal('pong');
+    } finally {
+      await nc.close();
+      await app.stop();
+    }
+    expect(() => { @Service({ name: 'x', natsService: { group: 'a.*' } }) class Bad {} return Bad; }).to.throw(/Bad: natsService.group "a.\*"/);
+    expect(() => { class Bad2 { @Handler({ subject: 'a..b' }) m() { return 1; } } return Bad2; }).to.throw(/Bad2.m: subject/);
+    expect(() => { class Bad3 { @Handler({ queueGroup: 'has space' }) m() { return 1; } } return Bad3; }).to.throw(/Bad3.m: queueGroup/);
   });
 
   it('reads --adr32, MICRO_ADR32 and MICRO_ADR32_PREFIX, refusing bad values', () => {
