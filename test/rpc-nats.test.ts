@@ -191,6 +191,10 @@ describe('RPC server whose NATS connection closes for good', () => {
     }, 'a call to succeed after NATS came back', 15_000);
     expect(answer).to.deep.equal({ pong: true });
     expect(s.service().nodes[0].address).to.not.equal(before);
+    // The NATS Service API endpoint is subscribed again on the new connection too.
+    const nc = await connect({ servers: server.url });
+    expect(dec((await nc.request('phoenix.P.ping', enc(''), { timeout: 2_000 })).data)).to.equal('{"pong":true}');
+    await nc.close();
     await caller.close();
     await svc.close();
   });

@@ -42,15 +42,17 @@ export class Adr32Adapter implements ServerAdapter {
   private nc?: NatsConnection;
   private readonly subs: Subscription[] = [];
   private served: Served[] = [];
-  private started = new Date().toISOString();
-  private stopped = false;
+  private started = '';
+  private running = false;
 
   constructor(private readonly opts: Adr32Options) {}
 
+  /** Also called again (after `stop`) when the server listens anew on a new NATS connection. */
   async start(host: Host): Promise<void> {
     this.served = this.describe(host);
     this.nc = await this.opts.connector.acquire();
-    this.started = new Date().toISOString();
+    this.running = true;
+    this.started ||= new Date().toISOString();
     for (const s of this.served) {
       this.subs.push(this.nc.subscribe(s.subject, { queue: s.queue || undefined, callback: (err, m) => { if (!err) void this.request(host, s, m); } }));
     }
@@ -65,9 +67,10 @@ export class Adr32Adapter implements ServerAdapter {
   }
 
   async stop(): Promise<void> {
-    if (this.stopped || !this.nc) return;
-    this.stopped = true;
-    for (const s of this.subs.splice(0)) s.unsubscribe();
+    if (!this.running) return;
+    this.running = false;
+    // On a connection closed for good there is nothing left to unsubscribe.
+    for (const s of this.subs.splice(0)) try { s.unsubscribe(); } catch { /* closed */ }
     await this.opts.connector.release();
   }
 

@@ -111,11 +111,15 @@ export class RpcServer implements Server, DispatchHost {
   private async recover(): Promise<void> {
     const old = this.record;
     const dead = this.listener;
+    let adapters = true;
     for (let wait = 0; !this.stopping; wait = 1_000) {
       if (wait) await new Promise<void>((r) => setTimeout(r, wait).unref());
       if (this.stopping) return;
       try {
         if (this.listener === dead) await this.listen();
+        // Other protocols subscribed on the same dead connection: subscribe them again on the new one.
+        if (adapters) for (const a of this.opts.adapters ?? []) { await a.stop(); await a.start(this); }
+        adapters = false;
         this.record = this.describe(this.listener!.addr());
         if (old) await this.opts.registry.deregister(old).catch(() => undefined);
         await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? 60_000 });
