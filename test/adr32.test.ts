@@ -236,6 +236,8 @@ describe('NATS Service API: a @nats-io/services service called by micro-nats', (
     expect(err).to.include({ code: 409, detail: 'boom said no' });
     const missing = await rejection(app.client.call(name, 'nope', {}));
     expect(missing.code).to.equal(Codes.NotFound);
+    const streamed = await rejection(all(app.client.stream(name, 'add', {})));
+    expect(streamed).to.include({ code: Codes.BadRequest, detail: `${name} is a NATS Service API service: it has no streams` });
   });
 
   it('lists micro-nats services once even though they answer both protocols', async () => {

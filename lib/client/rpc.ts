@@ -2,7 +2,7 @@ import type { Broker } from '../broker';
 import type { Codec, Codecs } from '../codec';
 import { currentContext } from '../context';
 import { randomUUID } from 'node:crypto';
-import { MicroError, timeout as timeoutError, unavailable } from '../errors';
+import { badRequest, MicroError, timeout as timeoutError, unavailable } from '../errors';
 import type { Node, Registry } from '../registry';
 import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
 import type { Socket, Transport } from '../transport';
@@ -191,6 +191,7 @@ export class RpcClient implements Client {
   private async openStream(service: string, endpoint: string, request: unknown, opts: StreamOptions): Promise<{ sock: Socket; id: string; codecs: Codecs }> {
     const c = this.prepare(service, endpoint, request, { ...opts, timeout: opts.timeout || DEFAULT_CALL_TIMEOUT });
     const node = opts.address ? direct(opts.address) : (await this.select(service, opts))();
+    if (node.metadata?.protocol === 'adr32') throw badRequest('micro.client', `${service} is a NATS Service API service: it has no streams`);
     const sock = await this.opts.transport.dial(node.address);
     const id = `${this.idPrefix}${++this.seq}`;
     const header: Record<string, string> = { ...c.header, 'Micro-Id': id, 'Micro-Stream': id };
