@@ -1,44 +1,26 @@
 /**
  * micro-nats: "Micro on NATS" for TypeScript. NATS is the transport (request/response over
  * pseudo-sockets), the broker (pub/sub with queue groups) and the registry (discovery by broadcast query).
+ *
+ * This entry point is for application code. Implementers and tests import `micro-nats/transport`,
+ * `micro-nats/broker`, `micro-nats/registry`, `micro-nats/components` and `micro-nats/testing`.
  */
-export { Service, Handler, Subscribe, InjectClient } from './decorators';
-export type { ServiceOptions, HandlerOptions as HandlerDecoratorOptions, SubscribeOptions as SubscribeDecoratorOptions } from './decorators';
+export { Service, Handler, Subscribe, InjectClient, type ServiceOptions, type HandlerDecoratorOptions,
+  type SubscribeDecoratorOptions } from './decorators';
 
 export { bootstrap, type App, type BootstrapOptions } from './lib/bootstrap';
 export { TYPES } from './lib/tokens';
 export { resolveConfig, type Config, type ConfigInput } from './lib/config';
 
 export { MicroError, Codes, badRequest, unauthorized, forbidden, notFound, timeout, conflict, payloadTooLarge, internal,
-  unavailable, type Code, type FieldError, type MicroErrorJSON } from './lib/errors';
+  unavailable, ConfigError, NoRespondersError, type Code, type FieldError, type MicroErrorJSON } from './lib/errors';
+export { RegistryNotFoundError, RegistryUnavailableError } from './lib/registry';
+export { NoneAvailableError } from './lib/selector';
 export { currentContext, type Context, type Metadata } from './lib/context';
 
-export type { Transport, Socket, Listener, Message, TransportOptions, DialOptions, ListenOptions, RecvOptions } from './lib/transport';
-export { NatsTransport, type NatsTransportOptions } from './lib/transport/nats';
-export { MemoryTransport, MemoryNetwork, type MemoryTransportOptions } from './lib/transport/memory';
-
-export type { Broker, Event, Subscriber, BrokerOptions, SubscribeOptions, PublishOptions as BrokerPublishOptions,
-  DisconnectOptions as BrokerDisconnectOptions, Handler as BrokerHandler, ErrorHandler } from './lib/broker';
-export { NatsBroker, type NatsBrokerOptions } from './lib/broker/nats';
-export { MemoryBroker, type MemoryBrokerOptions } from './lib/broker/memory';
-export { MemoryBus } from './lib/broker/memory-bus';
-
-export { RegistryNotFoundError, RegistryUnavailableError, WatcherStoppedError, type Registry, type Service as ServiceRecord,
-  type Node, type Endpoint, type Value, type Watcher, type Result, type RegistryOptions } from './lib/registry';
-export { NatsRegistry, type NatsRegistryOptions } from './lib/registry/nats';
-export { MemoryRegistry, MemoryRegistryStore, type MemoryRegistryOptions } from './lib/registry/memory';
-export { CachedRegistry, type CacheOptions } from './lib/registry/cache';
-export { NoneAvailableError, type Selector, type SelectOptions, type Strategy, type Next } from './lib/selector';
-export { RegistrySelector, type RegistrySelectorOptions } from './lib/selector/registry';
-
-export { Codecs, type Codec } from './lib/codec';
-export { JsonCodec } from './lib/codec/json';
-export { MsgpackCodec } from './lib/codec/msgpack';
-
-export type { Client, CallOptions, StreamOptions, PublishOptions } from './lib/client';
-export type { ServiceClient, ClientMethod } from './lib/client/proxy';
-export { RpcClient, type RpcClientOptions } from './lib/client/rpc';
-export type { Server, HandlerFn, SubscriberFn } from './lib/server';
-export { RpcServer, type RpcServerOptions } from './lib/server/rpc';
-export { buildComponents, memoryWorld, type Components, type ComponentOptions, type MemoryWorld } from './lib/components';
-export { NatsConnector, type NatsConnectorOptions } from './lib/nats/connection';
+export type { Client, CallOptions, StreamOptions, PublishOptions, ServiceClient, ClientMethod } from './lib/client';
+export type { Server } from './lib/server';
+// The component contracts, as the App's fields and injected tokens are typed (implementations: subpaths).
+export type { Transport } from './lib/transport';
+export type { Broker, Event } from './lib/broker';
+export type { Registry } from './lib/registry';

@@ -2,7 +2,7 @@ import { recordHandler } from '../lib/metadata';
 import { checkStringRecord, isToken, requireMethod, subjectProblem, where } from './util';
 
 /** The object form of `@Handler`. */
-export interface HandlerOptions {
+export interface HandlerDecoratorOptions {
   /** The endpoint name; defaults to `ClassName.method`, as go-micro names `Type.Method`. */
   name?: string;
   /** Advertised with the endpoint in the registry. */
@@ -22,7 +22,7 @@ export interface HandlerOptions {
  * `@Handler({ name, metadata })`. The method receives `(request, ctx)`; an `async function*`
  * method streams what it yields. Throws at definition time when applied to anything but a method.
  */
-export function Handler(nameOrOptions?: string | HandlerOptions): MethodDecorator {
+export function Handler(nameOrOptions?: string | HandlerDecoratorOptions): MethodDecorator {
   // The descriptor is optional at run time: JavaScript callers can put the decorator on a property.
   return (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
     const fn = requireMethod('@Handler', target, key, descriptor);

@@ -1,5 +1,5 @@
 /** The decorators: they only record metadata (lib/metadata.ts); bootstrap acts on it. */
 export { Service, type ServiceOptions } from './service';
-export { Handler, type HandlerOptions } from './handler';
-export { Subscribe, type SubscribeOptions } from './subscribe';
+export { Handler, type HandlerDecoratorOptions } from './handler';
+export { Subscribe, type SubscribeDecoratorOptions } from './subscribe';
 export { InjectClient } from './inject-client';

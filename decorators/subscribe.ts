@@ -2,7 +2,7 @@ import { recordSubscriber } from '../lib/metadata';
 import { isToken, requireMethod, subjectProblem, where } from './util';
 
 /** Options of `@Subscribe`. */
-export interface SubscribeOptions {
+export interface SubscribeDecoratorOptions {
   /** A NATS queue group: each event goes to one member of the group instead of every subscriber. */
   queue?: string;
 }
@@ -12,7 +12,7 @@ export interface SubscribeOptions {
  * receives `(event, ctx)`; a class-typed first parameter is transformed and validated. Several
  * `@Subscribe` on one method subscribe it to several topics.
  */
-export function Subscribe(topic: string, options: SubscribeOptions = {}): MethodDecorator {
+export function Subscribe(topic: string, options: SubscribeDecoratorOptions = {}): MethodDecorator {
   // The descriptor is optional at run time: JavaScript callers can put the decorator on a property.
   return (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
     requireMethod('@Subscribe', target, key, descriptor);

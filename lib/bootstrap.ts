@@ -5,15 +5,16 @@
 import { Container } from 'inversify';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { Broker, ErrorHandler } from './broker';
-import type { RpcClient } from './client/rpc';
+import type { Client } from './client';
 import { buildComponents, type MemoryWorld } from './components';
 import { resolveConfig, type Config, type ConfigInput } from './config';
 import type { Registry } from './registry';
 import type { Server } from './server';
 import type { Transport } from './transport';
+import { ConfigError } from './errors';
 import { TYPES } from './tokens';
 import { requireServiceMeta, resolveClientTarget } from './metadata';
-import { wireService } from './wire';
+import { wireService } from './service-wiring';
 
 /** Options of {@link bootstrap}: configuration (overridden by `MICRO_*` env and go-micro flags) and services. */
 export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registry> {
@@ -34,7 +35,7 @@ export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registr
 /** A running app. */
 export interface App {
   /** Calls, streams, publishes; `client.proxy(Greeter)` for typed clients. */
-  client: RpcClient;
+  client: Client;
   /** The container holding the components (under `TYPES`) and the service instances: the one given, or a new one. */
   container: Container;
   /** The transport RPC requests travel on. */
@@ -43,8 +44,8 @@ export interface App {
   broker: Broker;
   /** The registry in use (behind its cache). */
   registry: Registry;
-  /** The server of the first service (every one is in `servers`); `undefined` in a pure client despite the type. */
-  server: Server;
+  /** The server of the first service (every one is in `servers`); `undefined` in a pure client. */
+  server: Server | undefined;
   /** One started server per class in `services`, in that order; empty in a pure client. */
   servers: Server[];
   /** The resolved, frozen configuration (defaults < code < `MICRO_*` env < flags). */
@@ -69,13 +70,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
     if (names.has(meta.name)) throw new Error(`bootstrap: two services are named "${meta.name}" (class ${cls.name})`);
     names.add(meta.name);
   }
-  const c = buildComponents({
-    transport: config.transport, broker: config.broker, registry: config.registry,
-    transportAddress: [...config.transportAddress], brokerAddress: [...config.brokerAddress], registryAddress: [...config.registryAddress],
-    nats: options.nats, registerTtl: config.registerTtl, registerInterval: config.registerInterval,
-    selector: config.client.selector, client: { timeout: config.client.timeout, retries: config.client.retries },
-    errorHandler: options.errorHandler, memory: options.memory, adr32: config.adr32,
-  });
+  const c = buildComponents({ ...config, nats: options.nats, errorHandler: options.errorHandler, memory: options.memory });
   const container = options.container ?? new Container();
   const bindings: [symbol, unknown][] = [[TYPES.Transport, c.transport], [TYPES.Broker, c.broker], [TYPES.Registry, c.registry],
     [TYPES.Client, c.client], [TYPES.Codec, c.codecs], [TYPES.Selector, c.selector], [TYPES.Config, config]];
@@ -99,7 +94,7 @@ function checkSingleServiceSettings(config: Config<Transport, Broker, Registry>,
   if (services <= 1) return;
   const set = (['name', 'version', 'address'] as const).filter((k) => config.server[k]);
   if (set.length > 0) {
-    throw new Error(`bootstrap: server ${set.join(', ')} (--server_${set[0]} / MICRO_SERVER_${set[0].toUpperCase()}) names one `
+    throw new ConfigError(`server.${set[0]}`, `bootstrap: server ${set.join(', ')} (--server_${set[0]} / MICRO_SERVER_${set[0].toUpperCase()}) names one `
       + `service, but ${services} services are given; run them in separate bootstraps or drop the setting`);
   }
 }

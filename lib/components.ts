@@ -5,69 +5,54 @@
  */
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { Broker, ErrorHandler } from './broker';
-import { MemoryBroker, MemoryBus } from './broker/memory';
-import { NatsBroker } from './broker/nats';
 import { Codecs } from './codec';
+import { DEFAULT_ADR32, DEFAULT_COMPONENT } from './config/defaults';
+import { ConfigError } from './errors';
 import { JsonCodec } from './codec/json';
 import { MsgpackCodec } from './codec/msgpack';
 import { RpcClient } from './client/rpc';
+import { BROKERS, memoryWorld, REGISTRIES, TRANSPORTS, type BrokerName, type BuildInput, type MemoryWorld, type RegistryName,
+  type TransportName } from './implementations';
 import { NatsConnector } from './nats/connection';
 import { parseServers, serversKey } from './nats/servers';
-import type { Registry } from './registry';
+import { isNodeCache, type Registry } from './registry';
 import { CachedRegistry } from './registry/cache';
-import { MemoryRegistry, MemoryRegistryStore } from './registry/memory';
-import { NatsRegistry } from './registry/nats';
 import type { Selector, Strategy } from './selector';
 import { RegistrySelector } from './selector/registry';
 import { RpcServer, type RpcServerOptions } from './server/rpc';
 import { Adr32Adapter } from './server/adr32';
 import { Adr32Caller } from './client/adr32';
-import { withServiceApi } from './registry/adr32';
 import type { Transport } from './transport';
-import { MemoryNetwork, MemoryTransport } from './transport/memory';
-import { NatsTransport } from './transport/nats';
 
-/** What memory implementations share so that several apps in one process see each other. */
-export interface MemoryWorld {
-  /** Where memory transports listen and dial. */
-  network: MemoryNetwork;
-  /** Where memory brokers publish and subscribe. */
-  bus: MemoryBus;
-  /** What memory registries register in and look up. */
-  store: MemoryRegistryStore;
-}
-
-/** Creates a fresh memory world (one per test, never global). */
-export function memoryWorld(): MemoryWorld {
-  return { network: new MemoryNetwork(), bus: new MemoryBus(), store: new MemoryRegistryStore() };
-}
+export { memoryWorld, type MemoryWorld } from './implementations';
 
 /** Options of {@link buildComponents}. */
 export interface ComponentOptions {
   /** A name, or an instance to use as is (never closed here). Default `'nats'`. */
-  transport?: 'nats' | 'memory' | Transport;
+  transport?: TransportName | Transport;
   /** A name, or an instance to use as is (never disconnected here). Default `'nats'`. */
-  broker?: 'nats' | 'memory' | Broker;
+  broker?: BrokerName | Broker;
   /** A name, or an instance (wrapped in a cache unless it is one; never closed here). Default `'nats'`. */
-  registry?: 'nats' | 'memory' | Registry;
+  registry?: RegistryName | Registry;
   /** NATS servers for all three unless a per-component address is given. Default `nats://127.0.0.1:4222`. */
-  address?: string | string[];
+  address?: string | readonly string[];
   /** NATS servers of the transport. Default `address`. */
-  transportAddress?: string | string[];
+  transportAddress?: string | readonly string[];
   /** NATS servers of the broker. Default `address`. */
-  brokerAddress?: string | string[];
+  brokerAddress?: string | readonly string[];
   /** NATS servers of the registry. Default `address`. */
-  registryAddress?: string | string[];
+  registryAddress?: string | readonly string[];
   /** nats.js connection options (auth, TLS, reconnect) for every connection opened. */
   nats?: Partial<ConnectionOptions>;
   /** Cache drops nodes not heard from in this many ms. Default 60 000. */
   registerTtl?: number;
   /** Heartbeat interval of registrations in ms. Default 30 000. */
   registerInterval?: number;
-  /** How the client picks among a service's nodes. Default `'random'`. */
-  selector?: Strategy;
-  /** The client's per-call budget in ms (default 5 000) and retries after a failed attempt (default 1). */
-  client?: { timeout?: number; retries?: number };
+  /**
+   * The client's per-call budget in ms (default 5 000), retries after a failed attempt (default 1) and how
+   * it picks among a service's nodes (default `'random'`): the shape of the resolved `Config.client`.
+   */
+  client?: { timeout?: number; retries?: number; selector?: Strategy };
   /** Receives events whose subscriber failed (threw, or its DTO was invalid). Default: log. */
   errorHandler?: ErrorHandler;
   /** Shared memory implementations; default a world of its own. */
@@ -109,7 +94,7 @@ export interface Components {
  */
 export function buildComponents(o: ComponentOptions = {}): Components {
   const connectors = new Map<string, NatsConnector>();
-  const connector = (addr: string | string[] | undefined) => {
+  const connector = (addr: string | readonly string[] | undefined) => {
     const servers = parseServers(addr ?? o.address);
     const key = serversKey(servers);
     let c = connectors.get(key);
@@ -117,23 +102,24 @@ export function buildComponents(o: ComponentOptions = {}): Components {
     return c;
   };
   const world = o.memory ?? memoryWorld();
-  const transport = typeof o.transport === 'object' ? o.transport
-    : o.transport === 'memory' ? new MemoryTransport({ network: world.network })
-    : new NatsTransport({ connector: connector(o.transportAddress) });
-  const broker = typeof o.broker === 'object' ? o.broker
-    : o.broker === 'memory' ? new MemoryBroker({ bus: world.bus, errorHandler: o.errorHandler })
-    : new NatsBroker({ connector: connector(o.brokerAddress), errorHandler: o.errorHandler });
-  const adr32 = o.adr32?.enabled ?? true;
+  const adr32 = o.adr32?.enabled ?? DEFAULT_ADR32;
   const prefix = o.adr32?.prefix;
-  const natsRegistry = typeof o.registry !== 'object' && o.registry !== 'memory';
+  // The connections of the transport and registry, when built by name on NATS (servers and callers use them).
+  let transportConnector: NatsConnector | undefined;
+  let registryConnector: NatsConnector | undefined;
+  const input = (addr: string | readonly string[] | undefined, onConnector?: (c: NatsConnector) => void): BuildInput => ({
+    connector: () => { const c = connector(addr); onConnector?.(c); return c; },
+    world, errorHandler: o.errorHandler, registerInterval: o.registerInterval, serviceApi: adr32 ? { prefix } : undefined,
+  });
+  const transport = typeof o.transport === 'object' ? o.transport
+    : pick(TRANSPORTS, 'transport', o.transport)(input(o.transportAddress, (c) => { transportConnector = c; }));
+  const broker = typeof o.broker === 'object' ? o.broker : pick(BROKERS, 'broker', o.broker)(input(o.brokerAddress));
   const raw = typeof o.registry === 'object' ? o.registry
-    : o.registry === 'memory' ? new MemoryRegistry({ store: world.store, registerInterval: o.registerInterval })
-    : withServiceApi(new NatsRegistry({ connector: connector(o.registryAddress), registerInterval: o.registerInterval }),
-      adr32 ? connector(o.registryAddress) : undefined, prefix);
-  const registry = raw instanceof CachedRegistry ? raw : new CachedRegistry(raw, { registerTtl: o.registerTtl });
-  const selector = new RegistrySelector({ registry, strategy: o.selector });
+    : pick(REGISTRIES, 'registry', o.registry)(input(o.registryAddress, (c) => { registryConnector = c; }));
+  const registry = isNodeCache(raw) ? raw : new CachedRegistry(raw, { registerTtl: o.registerTtl });
+  const selector = new RegistrySelector({ registry, strategy: o.client?.selector });
   const codecs = new Codecs([new JsonCodec(), new MsgpackCodec()]);
-  const caller = adr32 && natsRegistry ? new Adr32Caller(connector(o.registryAddress), registry, codecs) : undefined;
+  const caller = adr32 && registryConnector ? new Adr32Caller(registryConnector, registry, codecs) : undefined;
   const client = new RpcClient({ transport, selector, broker, registry, codecs, timeout: o.client?.timeout, retries: o.client?.retries,
     adr32: caller });
   const servers: RpcServer[] = [];
@@ -152,12 +138,21 @@ export function buildComponents(o: ComponentOptions = {}): Components {
   return {
     transport, broker, registry, selector, codecs, client,
     server: ({ natsService, ...opts }) => {
-      const adapters = adr32 && typeof o.transport !== 'object' && o.transport !== 'memory'
-        ? [new Adr32Adapter({ connector: connector(o.transportAddress), prefix, ...natsService })] : [];
-      const s = new RpcServer({ ...opts, transport, broker, registry, codecs, registerTtl: o.registerTtl, adapters });
+      // Servers on a NATS transport serve the NATS Service API too, on the transport's connection.
+      const adapters = adr32 && transportConnector
+        ? [new Adr32Adapter({ connector: transportConnector, prefix, ...natsService })] : [];
+      const s = new RpcServer({ ...opts, transport, broker, registry, codecs, registerTtl: o.registerTtl, adapters,
+        connection: transportConnector });
       servers.push(s);
       return s;
     },
     close: () => (closed ??= close()),
   };
+}
+
+/** The constructor of `name` (default {@link DEFAULT_COMPONENT}) in a kind's table; throws naming the accepted names. */
+function pick<F>(table: Readonly<Record<string, F>>, kind: string, name: string = DEFAULT_COMPONENT): F {
+  const make = Object.hasOwn(table, name) ? table[name] : undefined;
+  if (!make) throw new ConfigError(kind, `${kind}: ${JSON.stringify(name)} is not one of ${Object.keys(table).join(', ')} or an instance`);
+  return make;
 }

@@ -4,6 +4,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { timeout } from './errors';
+import { FRAME_HEADERS } from './protocol/mucp';
 
 /** Case-insensitive read-only metadata (go-micro's `metadata.Get` tries exact then Title-Case; we ignore case). */
 export type Metadata = Readonly<Record<string, string>>;
@@ -25,8 +26,7 @@ export interface Context {
 }
 
 /** Headers that describe the transport frame, not the caller: not propagated as metadata. */
-const FRAME = new Set(['micro-id', 'micro-endpoint', 'micro-service', 'micro-method', 'content-type', 'accept', 'timeout',
-  'micro-error', 'micro-stream', 'micro-topic', 'connection']);
+const FRAME = new Set(FRAME_HEADERS.map((k) => k.toLowerCase()));
 
 /** Lower-cased metadata behind a case-insensitive view. */
 function caseInsensitive(lower: Record<string, string>): Metadata {

@@ -85,3 +85,29 @@ export const conflict = (id: string, detail: string) => new MicroError(id, Codes
 export const payloadTooLarge = (id: string, detail: string) => new MicroError(id, Codes.PayloadTooLarge, detail);
 export const internal = (id: string, detail: string) => new MicroError(id, Codes.Internal, detail);
 export const unavailable = (id: string, detail: string) => new MicroError(id, Codes.Unavailable, detail);
+
+/**
+ * A bad option value (400), raised when a component is built or configured, never on the wire.
+ * `option` names the option, variable or flag; the message says what was given and what is accepted.
+ */
+export class ConfigError extends MicroError {
+  /** The option, `MICRO_*` variable or flag at fault (`client.timeout`, `--register_ttl`). */
+  readonly option: string;
+
+  constructor(option: string, detail: string, id = 'micro.config') {
+    super(id, Codes.BadRequest, detail);
+    this.name = 'ConfigError';
+    this.option = option;
+  }
+}
+
+/**
+ * Nothing listens at the address called (NATS answered "no responders"), 503: the node is gone, so the
+ * client tries another node at once and the selector evicts it. Classified by type, never by its text.
+ */
+export class NoRespondersError extends MicroError {
+  constructor(id: string, detail: string) {
+    super(id, Codes.Unavailable, detail);
+    this.name = 'NoRespondersError';
+  }
+}

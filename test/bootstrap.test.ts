@@ -67,7 +67,7 @@ function withGreeting(): Container {
   return c;
 }
 
-describe('bootstrap: the DESIGN.md example', () => {
+describe('bootstrap: the README example', () => {
   let app: App;
   before(async () => { app = await bootstrap({ services: [Greeter, Frontend], container: withGreeting(), ...nats() }); });
   after(async () => { await app.stop(); });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { buildComponents, type Components } from '../lib/components';
-import { Codes } from '../lib/errors';
+import { Codes, NoRespondersError } from '../lib/errors';
 import type { CachedRegistry } from '../lib/registry/cache';
 import { NatsTransport } from '../lib/transport/nats';
 import { startNatsCluster, startNatsServer, type NatsCluster, type NatsServer } from '../lib/testing';
@@ -44,7 +44,7 @@ describe('RPC load sharing across instances', () => {
 
   for (const selector of ['random', 'roundRobin'] as const) {
     it(`spreads calls over 3 instances with the ${selector} selector`, async () => {
-      const client = stack(natsUrl(), { selector });
+      const client = stack(natsUrl(), { client: { selector } });
       const counts = [0, 0, 0];
       for (let k = 0; k < 300; k++) counts[(await client.client.call<{ i: number }>(name, 'S.who', {})).i]++;
       await client.close();
@@ -61,7 +61,7 @@ describe('RPC retries when an instance dies', () => {
   it('loses no call when one of two instances is SIGKILLed mid-load', async () => {
     const name = `victim-${process.pid}`;
     children = [await startChildNode(natsUrl(), name), await startChildNode(natsUrl(), name)];
-    const c = stack(natsUrl(), { selector: 'roundRobin' });
+    const c = stack(natsUrl(), { client: { selector: 'roundRobin' } });
     await waitFor(async () => (await c.registry.getService(name).catch(() => []))[0]?.nodes.length === 2, 'both instances registered');
     const load = keepCalling(c, name, 8, 150, 3_000);
     await waitFor(() => load.done > 200, 'calls under way');
@@ -82,7 +82,7 @@ describe('RPC on a 3-node NATS cluster', () => {
   it('keeps 16 calls in flight with no failure while the node under one instance is killed', async () => {
     const name = `cluster-${process.pid}`;
     children = [await startChildNode(cluster.urls[0], name), await startChildNode(cluster.urls[1], name)];
-    const c = stack(cluster.urls[2], { selector: 'roundRobin' });
+    const c = stack(cluster.urls[2], { client: { selector: 'roundRobin' } });
     await waitFor(async () => (await c.registry.getService(name).catch(() => []))[0]?.nodes.length === 2, 'both instances registered');
     const load = keepCalling(c, name, 16, 100, 4_000);
     await waitFor(() => load.done > 200, 'calls under way');
@@ -162,6 +162,7 @@ describe('RPC toward a go-micro node', () => {
     await c.registry.register({ name: 'ghost', version: 'latest', metadata: {}, endpoints: [],
       nodes: [{ id: 'ghost-1', address: '_INBOX.nobody-home', metadata: { server: 'micro-nats' } }] });
     const err = await rejection(c.client.call('ghost', 'G.x', {}, { timeout: 3_000, retries: 0 }));
+    expect(err).to.be.instanceOf(NoRespondersError);
     expect(err.code).to.equal(Codes.Unavailable);
     expect(err.detail).to.match(/ghost\.G\.x on ghost-1: no listener at _INBOX\.nobody-home \(no responders\)/);
     expect((c.registry as CachedRegistry).lookup('ghost')).to.equal(undefined);

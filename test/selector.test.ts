@@ -1,6 +1,6 @@
 /** RegistrySelector over the registry cache: strategies, retries within a call, filters, mark. */
 import { expect } from 'chai';
-import { unavailable, internal } from '../lib/errors';
+import { internal, NoRespondersError, unavailable } from '../lib/errors';
 import { CachedRegistry } from '../lib/registry/cache';
 import { RegistryUnavailableError, type Node } from '../lib/registry/index';
 import { MemoryRegistry, MemoryRegistryStore } from '../lib/registry/memory';
@@ -121,7 +121,7 @@ describe('selector', function () {
     selector.mark(name, v1eu, internal('greeter', 'boom'));
     selector.mark(name, v1eu, unavailable('micro.nats', 'NATS connection closed'));
     expect(selector.cache.lookup(name)!.flatMap((s) => s.nodes.map((n) => n.id))).to.include('v1-eu');
-    selector.mark(name, v1eu, unavailable('micro.transport', 'no listener at a1 (no responders)'));
+    selector.mark(name, v1eu, new NoRespondersError('micro.transport', 'no listener at a1 (no responders)'));
     expect(selector.cache.lookup(name)!.flatMap((s) => s.nodes.map((n) => n.id))).to.not.include('v1-eu');
     for (let i = 0; i < 20; i++) expect((await selector.select(name))().id).to.not.equal('v1-eu');
   });
@@ -139,7 +139,7 @@ describe('selector', function () {
     expect([first.id, second.id].sort()).to.deep.equal(['alive', 'victim']);
     await killConnection(connector);
     const victimNode = first.id === 'victim' ? first : second;
-    selector.mark(name, victimNode, unavailable('micro.transport', `no listener at ${victimNode.address} (no responders)`));
+    selector.mark(name, victimNode, new NoRespondersError('micro.transport', `no listener at ${victimNode.address} (no responders)`));
     for (let i = 0; i < 10; i++) expect((await selector.select(name))().id).to.equal('alive');
   });
 
@@ -169,8 +169,9 @@ describe('selector', function () {
     expect(() => new RegistrySelector({ registry: new MemoryRegistry(), strategy: 'fastest' })).to.throw(/fastest/);
   });
 
-  it('isNoResponders recognises the transport\'s "no responders" 503 only', () => {
-    expect(isNoResponders(unavailable('micro.transport', 'no listener at x (no responders)'))).to.equal(true);
+  it('isNoResponders recognises the NoRespondersError type only, not text that looks like it', () => {
+    expect(isNoResponders(new NoRespondersError('micro.transport', 'no listener at x (no responders)'))).to.equal(true);
+    expect(isNoResponders(unavailable('micro.transport', 'no listener at x (no responders)'))).to.equal(false);
     expect(isNoResponders(unavailable('micro.nats', 'NATS connection is closed'))).to.equal(false);
     expect(isNoResponders(new Error('no responders'))).to.equal(false);
   });

@@ -1,7 +1,8 @@
 import type { Message } from '../transport/index';
 import type { Broker, BrokerOptions, DisconnectOptions, ErrorHandler, Handler, PublishOptions, SubscribeOptions,
   Subscriber } from './index';
-import { checkMillis, resolveBrokerOptions, within } from './options';
+import { checkMillis } from '../config/check';
+import { BROKER_ID, resolveBrokerOptions, within } from './options';
 
 /** What the broker needs of its subscriptions to end them on disconnect. */
 export interface Drainable {
@@ -40,7 +41,7 @@ export abstract class BaseBroker<S extends Drainable> implements Broker {
   abstract subscribe(topic: string, handler: Handler, opts?: SubscribeOptions): Promise<Subscriber>;
   /** Connected and usable. */
   protected abstract isOpen(): boolean;
-  /** Holds something `release` must give back (a connection, possibly one that died). */
+  /** Holds something `release` must give back. */
   protected abstract isHeld(): boolean;
   /** Takes the connection. */
   protected abstract open(): Promise<void>;
@@ -53,13 +54,20 @@ export abstract class BaseBroker<S extends Drainable> implements Broker {
   connect(): Promise<void> {
     return this.serial(async () => {
       if (this.isOpen()) return;
-      if (this.isHeld()) await this.teardown(false, 0); // a connection that died for good: start afresh
       await this.open();
     });
   }
 
+  /**
+   * What an implementation calls when its connection closed for good: every subscription ends and the
+   * connection is given back, so the next `connect()` starts afresh.
+   */
+  protected lost(): Promise<void> {
+    return this.serial(() => this.teardown(false, 0));
+  }
+
   async disconnect(opts: DisconnectOptions = {}): Promise<void> {
-    checkMillis(opts.timeout, 'disconnect option timeout');
+    checkMillis('disconnect option timeout', opts.timeout, 0, BROKER_ID);
     const drain = opts.drain ?? this.opts.drain;
     const timeout = opts.timeout ?? this.opts.drainTimeout;
     return this.serial(() => this.teardown(drain, timeout));

@@ -1,5 +1,5 @@
 /**
- * Broker: asynchronous, fire-and-forget messaging (seed, "Broker"). A topic is a NATS subject;
+ * Broker: asynchronous, fire-and-forget messaging. A topic is a NATS subject;
  * subscribers that share a `queue` name form a queue group and each message goes to one of them;
  * without a queue every subscriber receives every message. Delivery is at-most-once.
  * Errors are {@link MicroError}s: 400 bad topic, queue or message, 413 over the server's max_payload,

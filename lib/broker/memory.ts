@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_PAYLOAD } from '../config/defaults';
 import { badRequest, payloadTooLarge } from '../errors';
 import { checkSubject } from '../nats/subject';
 import type { Message } from '../transport/index';
@@ -10,7 +11,6 @@ import { BROKER_ID, checkHandler, checkMessage, notConnected, queueOf, TopicChec
 export { MemoryBus } from './memory-bus';
 
 /** NATS's default max_payload, the memory broker's default limit. */
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** Options of {@link MemoryBroker}. */
 export interface MemoryBrokerOptions extends BrokerOptions {

@@ -23,7 +23,7 @@ export interface NatsBrokerOptions extends BrokerOptions {
 }
 
 /**
- * Core NATS pub/sub (seed, "Broker"): topic = subject, queue = queue group, headers as NATS headers,
+ * Core NATS pub/sub: topic = subject, queue = queue group, headers as NATS headers,
  * body as the raw payload, at-most-once. Shares the connection of its `connector`; `disconnect()` ends
  * this broker's own subscriptions even when the connection stays open for the transport or registry.
  */
@@ -35,6 +35,7 @@ export class NatsBroker extends BaseBroker<NatsSubscriber> {
   constructor(options: NatsBrokerOptions = {}) {
     super(options);
     this.connector = options.connector ?? new NatsConnector({ servers: options.servers, nats: options.nats });
+    this.connector.on((e) => { if (e.type === 'closed' && e.nc === this.nc) void this.lost(); });
   }
 
   toString(): string { return 'nats'; }

@@ -3,8 +3,10 @@ import { checkSubject } from '../nats/subject';
 import type { Message } from '../transport/index';
 import type { BrokerOptions, Event, SubscribeOptions } from './index';
 
-/** Default bound on a draining disconnect, in ms. */
-export const DEFAULT_DRAIN_TIMEOUT = 5_000;
+import { checkBoolean, checkFunction, checkMillis } from '../config/check';
+import { DEFAULT_DRAIN_TIMEOUT } from '../config/defaults';
+
+export { DEFAULT_DRAIN_TIMEOUT };
 
 /** The error id of everything the broker raises itself. */
 export const BROKER_ID = 'micro.broker';
@@ -16,13 +18,9 @@ export function logHandlerError(e: Event): void {
 
 /** Validates `o` eagerly (400 naming the option) and returns it merged over `base`. */
 export function resolveBrokerOptions(o: Partial<BrokerOptions>, base?: Required<BrokerOptions>): Required<BrokerOptions> {
-  if (o.errorHandler !== undefined && typeof o.errorHandler !== 'function') {
-    throw badRequest(BROKER_ID, `broker option errorHandler: expected a function, got ${typeof o.errorHandler}`);
-  }
-  if (o.drain !== undefined && typeof o.drain !== 'boolean') {
-    throw badRequest(BROKER_ID, `broker option drain: expected a boolean, got ${String(o.drain)}`);
-  }
-  checkMillis(o.drainTimeout, 'broker option drainTimeout');
+  checkFunction('broker option errorHandler', o.errorHandler, BROKER_ID);
+  checkBoolean('broker option drain', o.drain, BROKER_ID);
+  checkMillis('broker option drainTimeout', o.drainTimeout, 0, BROKER_ID);
   return {
     errorHandler: o.errorHandler ?? base?.errorHandler ?? logHandlerError,
     drain: o.drain ?? base?.drain ?? true,
@@ -30,12 +28,6 @@ export function resolveBrokerOptions(o: Partial<BrokerOptions>, base?: Required<
   };
 }
 
-/** Throws 400 unless `v` is undefined or a finite number of ms >= 0. */
-export function checkMillis(v: unknown, what: string): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
-    throw badRequest(BROKER_ID, `${what}: expected a number of milliseconds >= 0, got ${String(v)}`);
-  }
-}
 
 /** The queue group of `opts`, or undefined for none (`''` counts as none). Throws 400 for white space. */
 export function queueOf(opts: SubscribeOptions | undefined): string | undefined {

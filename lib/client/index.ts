@@ -57,14 +57,20 @@ export interface Client {
    * A typed client of a `@Service` class, or of a service by name (endpoints resolved through the registry).
    * Throws for a class without `@Service`, or a name when the client has no registry.
    */
-  proxy<T>(target: (new (...args: any[]) => T) | string): import('./proxy').ServiceClient<T>;
+  proxy<T>(target: (new (...args: any[]) => T) | string): ServiceClient<T>;
   /** Closes pooled sockets; the transport, broker and registry are left open (they are not the client's). */
   close(): Promise<void>;
   /** `'mucp'`. */
   toString(): string;
 }
 
-/** Whole-call budget in ms when neither the call nor the client sets one. */
-export const DEFAULT_CALL_TIMEOUT = 5_000;
-/** Retries after a failed attempt when neither the call nor the client sets a number. */
-export const DEFAULT_RETRIES = 1;
+export { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES } from '../config/defaults';
+
+/** The client-side signature of one handler method. */
+export type ClientMethod<F> =
+  F extends (...args: infer A) => AsyncGenerator<infer Y, any, any> ? (req: A extends [] ? void : A[0], opts?: CallOptions) => AsyncIterable<Y>
+  : F extends (...args: infer A) => infer R ? (req: A extends [] ? void : A[0], opts?: CallOptions) => Promise<Awaited<R>>
+  : never;
+
+/** A typed client of service class `T`: each method calls the endpoint of the same name. */
+export type ServiceClient<T> = { [K in keyof T as T[K] extends (...args: any[]) => any ? K : never]: ClientMethod<T[K]> };

@@ -6,16 +6,10 @@ import { getServiceMeta } from '../metadata';
 import { notFound } from '../errors';
 import { RegistryNotFoundError, type Registry } from '../registry';
 import { NoneAvailableError } from '../selector';
-import type { CallOptions, Client } from './index';
+import type { CallOptions, Client, ServiceClient } from './index';
 
-/** The client-side signature of one handler method. */
-export type ClientMethod<F> =
-  F extends (...args: infer A) => AsyncGenerator<infer Y, any, any> ? (req: A extends [] ? void : A[0], opts?: CallOptions) => AsyncIterable<Y>
-  : F extends (...args: infer A) => infer R ? (req: A extends [] ? void : A[0], opts?: CallOptions) => Promise<Awaited<R>>
-  : never;
+export type { ClientMethod, ServiceClient } from './index';
 
-/** A typed client of service class `T`: each method calls the endpoint of the same name. */
-export type ServiceClient<T> = { [K in keyof T as T[K] extends (...args: any[]) => any ? K : never]: ClientMethod<T[K]> };
 
 interface Target { endpoint: string; stream: boolean }
 type Resolve = (method: string) => Target | Promise<Target>;

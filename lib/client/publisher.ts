@@ -2,6 +2,7 @@ import type { Broker } from '../broker';
 import type { Codecs } from '../codec';
 import { currentContext } from '../context';
 import { unavailable } from '../errors';
+import { Header, writeTimeout } from '../protocol/mucp';
 import type { Message } from '../transport';
 import type { PublishOptions } from './index';
 import { encodeOrRefuse } from './encode';
@@ -41,8 +42,8 @@ export class EventPublisher {
   /** Headers of an event published while handling a request: its metadata and remaining deadline go along. */
   private inheritedHeaders(topic: string, contentType: string, opts: PublishOptions): Record<string, string> {
     const ctx = currentContext();
-    const header: Record<string, string> = { ...ctx?.rawMetadata, ...opts.metadata, 'Content-Type': contentType, 'Micro-Topic': topic };
-    if (ctx && Number.isFinite(ctx.deadline)) header.Timeout = String(Math.max(1, Math.round((ctx.deadline - Date.now()) * 1e6)));
+    const header: Record<string, string> = { ...ctx?.rawMetadata, ...opts.metadata, [Header.ContentType]: contentType, [Header.Topic]: topic };
+    if (ctx && Number.isFinite(ctx.deadline)) header[Header.Timeout] = writeTimeout(ctx.deadline - Date.now());
     return header;
   }
 
@@ -51,7 +52,7 @@ export class EventPublisher {
     let h = this.headerCache.get(key);
     if (!h) {
       if (this.headerCache.size >= 1024) this.headerCache.clear();
-      h = Object.freeze({ 'Content-Type': contentType, 'Micro-Topic': topic });
+      h = Object.freeze({ [Header.ContentType]: contentType, [Header.Topic]: topic });
       this.headerCache.set(key, h);
     }
     return h as Record<string, string>;

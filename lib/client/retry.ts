@@ -1,4 +1,4 @@
-import { Codes, MicroError } from '../errors';
+import { Codes, MicroError, NoRespondersError } from '../errors';
 
 /** go-micro retries 408; we also retry 503 and transport failures (a node or NATS server going away). */
 export function retryable(err: unknown): boolean {
@@ -8,7 +8,7 @@ export function retryable(err: unknown): boolean {
 
 /** The node's address answered "no responders": nothing listens there any more. */
 export function noResponders(err: unknown): boolean {
-  return err instanceof MicroError && err.code === Codes.Unavailable && /no responders/.test(err.detail);
+  return err instanceof NoRespondersError;
 }
 
 /** Pause before retry `attempt` (1-based): none after "no responders" (another node is tried), else 25 ms doubling, at most 1 s. */

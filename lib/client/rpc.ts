@@ -2,7 +2,9 @@ import type { Broker } from '../broker';
 import type { Codec, Codecs } from '../codec';
 import { currentContext } from '../context';
 import { randomUUID } from 'node:crypto';
-import { badRequest, MicroError, timeout as timeoutError, unavailable } from '../errors';
+import { checkNumber } from '../config/check';
+import { Header, requestId, writeTimeout } from '../protocol/mucp';
+import { badRequest, MicroError, NoRespondersError, timeout as timeoutError, unavailable } from '../errors';
 import type { Node, Registry } from '../registry';
 import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
 import type { Socket, Transport } from '../transport';
@@ -46,10 +48,7 @@ export class RpcClient implements Client {
   private readonly idPrefix = `${randomUUID().slice(0, 8)}-`;
 
   constructor(private readonly opts: RpcClientOptions) {
-    for (const key of ['timeout', 'retries'] as const) {
-      const v = opts[key];
-      if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new Error(`client option ${key}: expected a number >= 0, got ${v}`);
-    }
+    for (const key of ['timeout', 'retries'] as const) checkNumber(`client option ${key}`, opts[key], 0, 'micro.client');
     this.pool = new SocketPool(opts.transport);
     this.publisher = new EventPublisher(opts.broker, opts.codecs);
   }
@@ -115,9 +114,9 @@ export class RpcClient implements Client {
     const budget = opts.timeout ?? this.opts.timeout ?? DEFAULT_CALL_TIMEOUT;
     const deadline = Math.min(Date.now() + budget, ctx?.deadline ?? Infinity);
     const header: Record<string, string> = ctx || opts.metadata ? { ...ctx?.rawMetadata, ...opts.metadata } : {};
-    header['Micro-Service'] = service;
-    header['Micro-Endpoint'] = endpoint;
-    header['Content-Type'] = codec.contentType;
+    header[Header.Service] = service;
+    header[Header.Endpoint] = endpoint;
+    header[Header.ContentType] = codec.contentType;
     return { service, endpoint, codec, body: encodeOrRefuse(codec, request, `the request to ${service}.${endpoint}`), header, deadline, budget };
   }
 
@@ -149,12 +148,12 @@ export class RpcClient implements Client {
   private async attempt(c: Call, node: Node, ms: number): Promise<unknown> {
     const id = `${this.idPrefix}${++this.seq}`;
     const header = c.header;
-    header['Micro-Id'] = id;
-    header.Timeout = String(Math.max(1, Math.round(ms * 1e6)));
+    header[Header.Id] = id;
+    header[Header.Timeout] = writeTimeout(ms);
     if (node.metadata?.protocol === 'adr32') return this.callAdr32(c, node, ms);
     const envelope = node.metadata?.server !== 'micro-nats';
     let sock = this.pool.idle(node.address, envelope);
-    if (envelope) { header['Micro-Method'] = c.endpoint; header.Accept = c.codec.contentType; }
+    if (envelope) { header[Header.Method] = c.endpoint; header[Header.Accept] = c.codec.contentType; }
     const m = { header, body: c.body };
     let reply;
     try {
@@ -163,15 +162,15 @@ export class RpcClient implements Client {
         try { await sock.send(m); } catch { void sock.close(); sock = undefined; }
       }
       if (!sock) await (sock = await this.pool.dial(node.address, envelope)).send(m);
-      do reply = await sock.recv({ timeout: Math.ceil(ms) }); while (reply.header['Micro-Id'] !== id && reply.header['Micro-ID'] !== id);
+      do reply = await sock.recv({ timeout: Math.ceil(ms) }); while (requestId(reply.header) !== id);
     } catch (err) {
       void sock?.close();
       throw this.explain(err, c, node, ms);
     }
     this.pool.give(node.address, envelope, sock);
-    const error = reply.header['Micro-Error'];
+    const error = reply.header[Header.Error];
     if (error) throw MicroError.parse(error, c.service);
-    return this.opts.codecs.get(reply.header['Content-Type'] ?? c.codec.contentType).decode(reply.body);
+    return this.opts.codecs.get(reply.header[Header.ContentType] ?? c.codec.contentType).decode(reply.body);
   }
 
   /** A node of a NATS Service API service: a request to the endpoint's subject. */
@@ -185,6 +184,7 @@ export class RpcClient implements Client {
     if (!(err instanceof MicroError) || err.id !== 'micro.transport') return err;
     const call = `call to ${c.service}.${c.endpoint} on ${node.id}`;
     if (err.code === 408) return timeoutError('micro.client', `${call} timed out after ${Math.round(ms)} ms`);
+    if (err instanceof NoRespondersError) return new NoRespondersError('micro.client', `${call}: ${err.detail}`);
     return new MicroError('micro.client', err.code, `${call}: ${err.detail}`);
   }
 
@@ -194,10 +194,10 @@ export class RpcClient implements Client {
     if (node.metadata?.protocol === 'adr32') throw badRequest('micro.client', `${service} is a NATS Service API service: it has no streams`);
     const sock = await this.opts.transport.dial(node.address);
     const id = `${this.idPrefix}${++this.seq}`;
-    const header: Record<string, string> = { ...c.header, 'Micro-Id': id, 'Micro-Stream': id };
+    const header: Record<string, string> = { ...c.header, [Header.Id]: id, [Header.Stream]: id };
     // A stream has no overall budget of its own (items have a timeout each); inside a request it ends with it.
     const left = currentContext()?.deadline ?? Infinity;
-    if (Number.isFinite(left)) header.Timeout = String(Math.max(1, Math.round((left - Date.now()) * 1e6)));
+    if (Number.isFinite(left)) header[Header.Timeout] = writeTimeout(left - Date.now());
     try {
       await sock.send({ header, body: c.body });
     } catch (err) {

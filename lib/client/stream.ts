@@ -1,5 +1,6 @@
 import type { Codecs } from '../codec';
 import { MicroError } from '../errors';
+import { Header, isEndOfStream } from '../protocol/mucp';
 import type { Socket } from '../transport';
 
 /** An open stream: its socket, the request id, and the codecs to decode frames. */
@@ -26,10 +27,10 @@ export function callStream<T>(open: () => Promise<OpenStream>, itemTimeout: numb
           try {
             s ??= await open();
             const m = await s.sock.recv({ timeout: itemTimeout });
-            const err = m.header['Micro-Error'];
-            if (err === 'EOS') return await finish();
+            if (isEndOfStream(m)) return await finish();
+            const err = m.header[Header.Error];
             if (err) throw MicroError.parse(err, 'micro.client');
-            return { done: false, value: s.codecs.get(m.header['Content-Type']).decode(m.body) as T };
+            return { done: false, value: s.codecs.get(m.header[Header.ContentType]).decode(m.body) as T };
           } catch (err) {
             await finish();
             throw err;

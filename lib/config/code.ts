@@ -2,24 +2,24 @@
  * The code layer: the options object passed to `bootstrap`, checked eagerly and flattened. Messages
  * name the option (`client.timeout`) and say what is accepted.
  */
+import { ConfigError } from '../errors';
 import { SERVICE_NAME_PATTERN } from '../metadata';
+import { describeValue } from './check';
 import { parseServers } from '../nats/servers';
-import { COMPONENT_NAMES, SELECTOR_NAMES, SUBJECT_PREFIX } from './parse';
+import { COMPONENT_NAMES, type ComponentKind } from '../implementations';
+import { SELECTOR_NAMES, SUBJECT_PREFIX } from './parse';
 import type { Layer, SettingKey } from './layer';
-import type { ConfigInput } from './index';
+import type { ConfigInput } from './types';
 
 function fail(option: string, value: unknown, accepted: string): never {
-  throw new Error(`${option}: ${describe(value)} is not ${accepted}`);
+  throw new ConfigError(option, `${option}: ${describeValue(value)} is not ${accepted}`);
 }
 
-function describe(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? 'an object' : String(v);
-}
-
-function component(option: string, v: unknown): unknown {
-  if (typeof v === 'string' && (COMPONENT_NAMES as readonly string[]).includes(v)) return v;
+function component(kind: ComponentKind, v: unknown): unknown {
+  const names: readonly string[] = COMPONENT_NAMES[kind];
+  if (typeof v === 'string' && names.includes(v)) return v;
   if (typeof v === 'object' && v !== null) return v; // an instance the caller built: used as is
-  return fail(option, v, `one of ${COMPONENT_NAMES.join(', ')} or an instance`);
+  return fail(kind, v, `one of ${names.join(', ')} or an instance`);
 }
 
 function positiveMs(option: string, v: unknown): number {
@@ -58,7 +58,7 @@ export function readCode(input: ConfigInput): Layer {
   };
   const server = object('server', input.server);
   const client = object('client', input.client);
-  for (const key of ['transport', 'broker', 'registry'] as const) set(key, key, input[key], component);
+  for (const key of ['transport', 'broker', 'registry'] as const) set(key, key, input[key], (_o, v) => component(key, v));
   for (const key of ['transportAddress', 'brokerAddress', 'registryAddress'] as const) {
     // The per-component address wins over `address`, which only fills in for it.
     set(key, 'address', input.address, addresses);

@@ -3,28 +3,31 @@
  * label of where the text came from (`--register_ttl`, `MICRO_REGISTER_TTL`) so that a bad value is
  * reported against what the user actually typed, together with the accepted forms.
  */
+import { ConfigError } from '../errors';
+import { COMPONENT_NAMES, type BrokerName, type ComponentKind, type RegistryName, type TransportName } from '../implementations';
 import { SERVICE_NAME_PATTERN } from '../metadata';
 import { parseServers } from '../nats/servers';
 
-/** A component chosen by name: the implementations micro-nats ships. */
-export const COMPONENT_NAMES = Object.freeze(['nats', 'memory'] as const);
 /** Node selection strategies of the client. */
 export const SELECTOR_NAMES = Object.freeze(['random', 'roundRobin'] as const);
 
-/** `'nats'` or `'memory'`. */
-export type ComponentName = (typeof COMPONENT_NAMES)[number];
+/** A transport, broker or registry name (each kind accepts the names of its own table). */
+export type ComponentName = TransportName | BrokerName | RegistryName;
 /** `'random'` or `'roundRobin'`. */
 export type SelectorName = (typeof SELECTOR_NAMES)[number];
 
-function bad(label: string, raw: string, accepted: string): Error {
-  return new Error(`${label}: ${JSON.stringify(raw)} is not ${accepted}`);
+function bad(label: string, raw: string, accepted: string): ConfigError {
+  return new ConfigError(label, `${label}: ${JSON.stringify(raw)} is not ${accepted}`);
 }
 
-/** `nats` or `memory`, case-insensitive. */
-export function parseComponent(raw: string, label: string): ComponentName {
-  const v = raw.trim().toLowerCase();
-  if ((COMPONENT_NAMES as readonly string[]).includes(v)) return v as ComponentName;
-  throw bad(label, raw, `one of ${COMPONENT_NAMES.join(', ')}`);
+/** The parser of a `kind` name (case-insensitive): one of the names of that kind's table. */
+export function componentParser(kind: ComponentKind): (raw: string, label: string) => ComponentName {
+  const names: readonly string[] = COMPONENT_NAMES[kind];
+  return (raw, label) => {
+    const v = raw.trim().toLowerCase();
+    if (names.includes(v)) return v as ComponentName;
+    throw bad(label, raw, `one of ${names.join(', ')}`);
+  };
 }
 
 /** `random` or `roundRobin`; `roundrobin`, `round_robin` and `round-robin` are accepted too. */

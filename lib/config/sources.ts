@@ -3,7 +3,7 @@
  * names, the parsed value and the label it came from (`--registry`, `MICRO_REGISTRY`).
  */
 import {
-  parseAddresses, parseBool, parseComponent, parseCount, parseDuration, parseMetadata, parseSeconds, parseSelector,
+  componentParser, parseAddresses, parseBool, parseCount, parseDuration, parseMetadata, parseSeconds, parseSelector,
   parseServiceName, parseSubjectPrefix, parseToken,
 } from './parse';
 import type { Layer, SettingKey } from './layer';
@@ -12,11 +12,11 @@ interface FlagSpec { readonly flag: string; readonly key: SettingKey; readonly p
 
 /** go-micro's flag names, the setting each one changes and how its text is read. */
 export const FLAGS: readonly FlagSpec[] = Object.freeze([
-  { flag: 'transport', key: 'transport', parse: parseComponent },
+  { flag: 'transport', key: 'transport', parse: componentParser('transport') },
   { flag: 'transport_address', key: 'transportAddress', parse: parseAddresses },
-  { flag: 'broker', key: 'broker', parse: parseComponent },
+  { flag: 'broker', key: 'broker', parse: componentParser('broker') },
   { flag: 'broker_address', key: 'brokerAddress', parse: parseAddresses },
-  { flag: 'registry', key: 'registry', parse: parseComponent },
+  { flag: 'registry', key: 'registry', parse: componentParser('registry') },
   { flag: 'registry_address', key: 'registryAddress', parse: parseAddresses },
   { flag: 'server_name', key: 'serverName', parse: parseServiceName },
   { flag: 'server_version', key: 'serverVersion', parse: parseToken },

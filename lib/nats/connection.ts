@@ -13,21 +13,60 @@ export interface NatsConnectorOptions {
 }
 
 /**
- * One NATS connection shared by every component that acquires it (transport, broker, registry,
- * several services): go-micro opened one per component and ran out of connections (go-micro#2784).
- * Reference counted: the connection opens on the first `acquire()` and drains on the last `release()`.
+ * What happens to the shared connection, in order, each naming the connection it is about:
+ * - `up`: a connection opened; `replaces` is true when it replaces one that closed for good.
+ * - `down`: the connection dropped; nats.js is reconnecting (subscriptions are kept and resent).
+ * - `reconnected`: it is back, to the same or another server of the pool; subscriptions already resent.
+ * - `closed`: it closed for good (reconnect attempts exhausted, or closed under us). Everything on it is
+ *   gone; the next `acquire()` opens a replacement. Not emitted when the last `release()` closes it.
  */
-export class NatsConnector {
+export type ConnectionEvent =
+  | { type: 'up'; nc: NatsConnection; replaces: boolean }
+  | { type: 'down' | 'reconnected' | 'closed'; nc: NatsConnection };
+
+/** Receives {@link ConnectionEvent}s. Runs synchronously; a listener that throws does not stop the others. */
+export type ConnectionListener = (event: ConnectionEvent) => void;
+
+/** Where a component subscribes to the connection's life. */
+export interface ConnectionEvents {
+  /** Calls `fn` on every later event; returns the function that stops it. */
+  on(fn: ConnectionListener): () => void;
+}
+
+/**
+ * The one owner of the NATS connection's life. One connection is shared by every component that acquires
+ * it (transport, broker, registry, several services): go-micro opened one per component and ran out of
+ * connections (go-micro#2784). Reference counted: it opens on the first `acquire()` and drains on the last
+ * `release()`. It follows the connection's status and tells its listeners ({@link on}); components hold no
+ * status monitor of their own. A connection that closed for good is replaced on the next `acquire()`.
+ */
+export class NatsConnector implements ConnectionEvents {
   readonly servers: string[];
   private readonly natsOptions: Partial<ConnectionOptions>;
   private readonly name: string;
   private conn?: Promise<NatsConnection>;
   private refs = 0;
+  private readonly listeners = new Set<ConnectionListener>();
+  /** The open connection being followed, and whether it is connected right now. */
+  private live?: NatsConnection;
+  private up = false;
+  /** A connection closed for good since the last open: the next open replaces it. */
+  private lost = false;
 
   constructor(options: NatsConnectorOptions = {}) {
     this.servers = parseServers(options.servers);
     this.natsOptions = options.nats ?? {};
     this.name = options.name ?? 'micro-nats';
+  }
+
+  on(fn: ConnectionListener): () => void {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
+  /** True while `nc` is this connector's connection and connected (false between `down` and `reconnected`). */
+  isUp(nc: NatsConnection): boolean {
+    return this.live === nc && this.up && !nc.isClosed();
   }
 
   /** Opens (or shares) the connection. Rejects with a 503 MicroError naming the servers when none answers. */
@@ -38,12 +77,12 @@ export class NatsConnector {
     try {
       const nc = await pending;
       if (!nc.isClosed()) return nc;
-      // It gave up reconnecting: dead for good. Replace it (once) for everyone still holding a reference.
+      // Dead for good: replace it (once) for everyone still holding a reference.
       if (this.conn === pending) this.conn = this.open();
       return await this.conn;
     } catch (err) {
       this.refs--;
-      this.conn = undefined;
+      if (this.conn === pending || !this.refs) this.conn = undefined;
       throw err;
     }
   }
@@ -57,6 +96,7 @@ export class NatsConnector {
     this.conn = undefined;
     const nc = await pending.catch(() => undefined);
     if (!nc || nc.isClosed()) return;
+    if (this.live === nc) this.live = undefined; // closed by us: not news for anyone
     await (drain ? nc.drain() : nc.close()).catch(() => nc.close());
   }
 
@@ -66,8 +106,9 @@ export class NatsConnector {
   }
 
   private async open(): Promise<NatsConnection> {
+    let nc: NatsConnection;
     try {
-      const nc = await connect({
+      nc = await connect({
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
         pingInterval: 5_000,
@@ -75,9 +116,47 @@ export class NatsConnector {
         ...this.natsOptions,
         servers: this.servers,
       });
-      return nc;
     } catch (err) {
       throw unavailable('micro.nats', `cannot connect to NATS at ${this.servers.join(', ')}: ${(err as Error).message}`);
+    }
+    const old = this.live;
+    if (old?.isClosed()) this.closedForGood(old); // its close is not reported yet: report it first
+    this.follow(nc);
+    return nc;
+  }
+
+  /** Follows one connection's status until it closes, telling the listeners what happened. */
+  private follow(nc: NatsConnection): void {
+    const replaces = this.lost;
+    this.lost = false;
+    this.live = nc;
+    this.up = true;
+    this.emit({ type: 'up', nc, replaces });
+    void this.watchStatus(nc);
+    void nc.closed().then(() => this.closedForGood(nc));
+  }
+
+  private closedForGood(nc: NatsConnection): void {
+    if (this.live !== nc) return; // released by its last user, or already reported
+    this.live = undefined;
+    this.up = false;
+    this.lost = true;
+    this.emit({ type: 'closed', nc });
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    try {
+      for await (const s of nc.status()) {
+        if (this.live !== nc) break;
+        if (s.type === 'disconnect' && this.up) { this.up = false; this.emit({ type: 'down', nc }); }
+        else if (s.type === 'reconnect') { this.up = true; this.emit({ type: 'reconnected', nc }); }
+      }
+    } catch { /* the iterator ends with the connection */ }
+  }
+
+  private emit(e: ConnectionEvent): void {
+    for (const fn of [...this.listeners]) {
+      try { fn(e); } catch { /* one listener's failure is not the others' */ }
     }
   }
 }

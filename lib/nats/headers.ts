@@ -5,6 +5,7 @@
  */
 import type { Msg, MsgHdrs } from '@nats-io/transport-node';
 import { badRequest } from '../errors';
+import { FRAME_HEADERS } from '../protocol/mucp';
 
 /** Headers of a received message, and the status code of a status message (503 no responders), else 0. */
 export interface ReadHeaders { header: Record<string, string>; status: number; present: boolean }
@@ -109,8 +110,7 @@ export function readHeaders(msg: Msg, memo?: Map<string, ReadHeaders>): ReadHead
 
 /** Header names micro-nats reads on every message, by length: matched in place instead of sliced out. */
 const FRAME_KEYS = new Map<number, string[]>();
-for (const k of ['Micro-Id', 'Micro-ID', 'Micro-Service', 'Micro-Endpoint', 'Micro-Method', 'Micro-Error', 'Micro-Topic',
-  'Micro-Stream', 'Content-Type', 'Timeout', 'Accept', 'Connection']) {
+for (const k of FRAME_HEADERS) {
   FRAME_KEYS.set(k.length, [...(FRAME_KEYS.get(k.length) ?? []), k]);
 }
 

@@ -5,7 +5,7 @@
 import { MicroError } from '../errors';
 
 /** Default prefix of the control subjects (`$SRV.PING`, `$SRV.INFO.<name>`, `$SRV.STATS.<name>.<id>`). */
-export const DEFAULT_PREFIX = '$SRV';
+export { DEFAULT_ADR32_PREFIX as DEFAULT_PREFIX } from '../config/defaults';
 /** Default queue group of endpoint subscriptions. */
 export const DEFAULT_QUEUE = 'q';
 /** The control verbs. */

@@ -13,7 +13,7 @@
  */
 import {
   DEFAULT_REGISTER_TTL, RegistryNotFoundError, RegistryUnavailableError, type Node, type RegisterOptions,
-  type Registry, type RegistryOptions, type Result, type Service, type Watcher, type WatchOptions,
+  type NodeCache, type Registry, type RegistryOptions, type Result, type Service, type Watcher, type WatchOptions,
 } from './index';
 import { checkLookupName, checkMs } from './check';
 
@@ -57,7 +57,7 @@ function sameMetadata(a: Record<string, string>, b: Record<string, string>): boo
   return true;
 }
 
-export class CachedRegistry implements Registry {
+export class CachedRegistry implements NodeCache {
   private readonly ttl: number;
   private readonly notFoundTtl: number;
   private readonly entries = new Map<string, Entry>();

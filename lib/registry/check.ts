@@ -2,14 +2,14 @@
  * Strict checks of what callers hand the registry: services given to `register`, lookup names and
  * options. Each throws naming the fault; what arrives from the wire is read leniently in `wire.ts`.
  */
+import { checkNumber } from '../config/check';
 import { badRequest, payloadTooLarge } from '../errors';
 import type { Endpoint, Node, RegistryOptions, Service, Value } from './index';
 import { encodeJSON, MAX_VALUE_DEPTH, toResult } from './wire';
 
 /** Names `register` accepts: the subject-token characters, dot-separated tokens allowed for go-micro names. */
 export const REGISTER_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-/** The largest message NATS carries by default (nats-server `max_payload`, 1 MiB); the memory registry's bound. */
-export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+export { DEFAULT_MAX_PAYLOAD } from '../config/defaults';
 
 function strictMetadata(m: unknown, where: string): Record<string, string> {
   if (m === undefined || m === null) return {};
@@ -94,10 +94,7 @@ export function checkLookupName(name: unknown, what = 'service name'): string {
 
 /** Checks a non-negative finite number option; throws a plain Error naming it. */
 export function checkMs(owner: string, key: string, v: unknown, min = 0): void {
-  if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
-    throw new Error(`${owner} option ${key}: expected a number >= ${min}, got ${String(v)}`);
-  }
+  checkNumber(`${owner} option ${key}`, v, min, 'micro.registry');
 }
 
 /** Validates the common registry options, naming the option. */

@@ -1,5 +1,5 @@
 /**
- * Registry: service discovery (seed, "Registry"). A registrant registers a {@link Service} (name,
+ * Registry: service discovery. A registrant registers a {@link Service} (name,
  * version, endpoints and the nodes that serve it); anyone can look services up by name, list them,
  * or watch registrations come and go.
  *
@@ -153,16 +153,25 @@ export interface Registry {
   toString(): string;
 }
 
-/** Default {@link RegistryOptions.timeout}: 100 ms, as go-micro. */
-export const DEFAULT_REGISTRY_TIMEOUT = 100;
-/** Default {@link RegistryOptions.registerInterval}: 30 s, as go-micro's `--register_interval`. */
-export const DEFAULT_REGISTER_INTERVAL = 30_000;
-/** Default `registerTtl` of caches: 60 s, as go-micro's `--register_ttl`. */
-export const DEFAULT_REGISTER_TTL = 60_000;
-/** Default query subject of the NATS registry (go-micro v2–v5). */
-export const DEFAULT_QUERY_TOPIC = 'micro.registry.nats.query';
-/** Default watch subject of the NATS registry (go-micro v2–v5). */
-export const DEFAULT_WATCH_TOPIC = 'micro.registry.nats.watch';
+/**
+ * A registry that answers lookups from memory and can forget a node at once: what a selector needs
+ * (`CachedRegistry` is one). A selector given any other registry puts a cache of its own in front.
+ */
+export interface NodeCache extends Registry {
+  /** The services held in memory for `name`; undefined when only a query would tell. Never queries. */
+  lookup(name: string): readonly Service[] | undefined;
+  /** Forgets the nodes of `service` whose id or address is `node` at once; returns how many were removed. */
+  evict(service: string, node: string): number;
+}
+
+/** True when `r` is a {@link NodeCache} (it has `lookup` and `evict`). */
+export function isNodeCache(r: Registry): r is NodeCache {
+  const c = r as Partial<NodeCache>;
+  return typeof c.lookup === 'function' && typeof c.evict === 'function';
+}
+
+export { DEFAULT_QUERY_TOPIC, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL, DEFAULT_REGISTRY_TIMEOUT,
+  DEFAULT_WATCH_TOPIC } from '../config/defaults';
 
 /** No node holds the service (404). Its own type, so callers never mistake an outage for it. */
 export class RegistryNotFoundError extends MicroError {

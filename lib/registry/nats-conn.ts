@@ -1,29 +1,33 @@
 /**
  * The NATS registry's hold on its connection. A connection that closed for good is given back and a new
  * one acquired on the next use (go-micro kept a dead connection for ever, so its registry stayed broken).
- * Tracks whether the connection is up, so queries fail at once with 503 while NATS is away, and reports
- * reconnects (nats.js reconnected to the same or another server; subscriptions are already resent).
+ * Whether the connection is up, and when it drops or reconnects, comes from the connector's events: queries
+ * fail at once with 503 while NATS is away, and a reconnect is reported so registrations are re-announced.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { NatsConnector } from '../nats/connection';
+import type { ConnectionEvent, NatsConnector } from '../nats/connection';
 import { RegistryUnavailableError } from './index';
 
 export class RegistryConnection {
-  /** False between a disconnect and the reconnect; a query then fails 503 at once. */
-  connected = false;
   private current?: Promise<NatsConnection>;
   private live?: NatsConnection;
   private readonly lostListeners = new Set<() => void>();
   private closed = false;
-  /** Ends the status loop of the live connection (it must not outlive {@link close} on a shared connection). */
-  private stopMonitor?: () => void;
+  private readonly off: () => void;
 
   /**
    * @param onFresh called with each newly acquired connection, before anyone else uses it
    * @param onReconnect called when the live connection has reconnected (after a drop, to any server of the pool)
    */
   constructor(private readonly connector: NatsConnector, private readonly onFresh: (nc: NatsConnection) => void,
-              private readonly onReconnect: (nc: NatsConnection) => void = () => {}) {}
+              private readonly onReconnect: (nc: NatsConnection) => void = () => {}) {
+    this.off = connector.on((e) => this.onEvent(e));
+  }
+
+  /** False between a disconnect and the reconnect (and when none is open); a query then fails 503 at once. */
+  get connected(): boolean {
+    return !!this.live && this.connector.isUp(this.live);
+  }
 
   /** The connection, without opening one: undefined when none is open or it closed. */
   peek(): NatsConnection | undefined {
@@ -59,25 +63,24 @@ export class RegistryConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.off();
     const cur = this.current;
     this.current = undefined;
-    this.stopMonitor?.();
-    this.stopMonitor = undefined;
     this.lost();
+    this.live = undefined;
     if (cur && (await cur.then(() => true, () => false))) await this.connector.release();
+  }
+
+  private onEvent(e: ConnectionEvent): void {
+    if (e.nc !== this.live || this.closed) return;
+    if (e.type === 'down' || e.type === 'closed') this.lost();
+    else if (e.type === 'reconnected') this.onReconnect(e.nc);
   }
 
   private async open(): Promise<NatsConnection> {
     let nc: NatsConnection;
     try {
       nc = await this.connector.acquire();
-      if (nc.isClosed()) {
-        // the connector has not noticed the close yet: give it back and ask once more
-        await this.connector.release(false);
-        await Promise.resolve();
-        nc = await this.connector.acquire();
-        if (nc.isClosed()) { await this.connector.release(false); throw new Error('the shared NATS connection is closed'); }
-      }
     } catch (err) {
       throw new RegistryUnavailableError(`registry cannot reach NATS: ${(err as Error).message}`);
     }
@@ -85,55 +88,12 @@ export class RegistryConnection {
       await this.connector.release();
       throw new RegistryUnavailableError('the NATS registry is closed');
     }
-    this.stopMonitor?.();
     this.live = nc;
-    this.connected = true;
-    void this.monitor(nc);
     this.onFresh(nc);
     return nc;
   }
 
-  /**
-   * Follows `nc.status()` until the connection closes or {@link close} (or a newer connection) stops it: a
-   * shared connection outlives this registry, and its status loop must not.
-   */
-  private async monitor(nc: NatsConnection): Promise<void> {
-    const events = nc.status();
-    const it = events[Symbol.asyncIterator]();
-    let ended = false;
-    let wake: (() => void) | undefined;
-    const end = () => {
-      ended = true;
-      wake?.();
-      // nats.js's status iterator has stop(): it ends the iterator and drops the connection's listener at once
-      (events as { stop?: () => void }).stop?.();
-    };
-    this.stopMonitor = end;
-    try {
-      while (!ended) {
-        // one promise per event, settled by the event or by end() (no long-lived promise collects reactions)
-        const r = await new Promise<Awaited<ReturnType<typeof it.next>> | undefined>((resolve) => {
-          wake = () => resolve(undefined);
-          it.next().then(resolve, () => resolve(undefined));
-        });
-        wake = undefined;
-        if (ended || !r || r.done || this.live !== nc || this.closed) break;
-        const s = r.value;
-        if (s.type === 'disconnect' || s.type === 'close') this.lost();
-        else if (s.type === 'reconnect') {
-          this.connected = true;
-          try { this.onReconnect(nc); } catch { /* the listener's own business */ }
-        }
-      }
-    } catch { /* not expected: listeners are guarded */ } finally {
-      end();
-      if (this.stopMonitor === end) this.stopMonitor = undefined;
-    }
-    if (this.live === nc && !this.closed) this.lost();
-  }
-
   private lost(): void {
-    this.connected = false;
     for (const fn of [...this.lostListeners]) {
       try { fn(); } catch { /* one listener's failure is not the others' */ }
     }

@@ -1,5 +1,5 @@
 /**
- * Scatter-gather queries (seed, "Registry"): publish on the query subject with a reply subject, collect
+ * Scatter-gather queries: publish on the query subject with a reply subject, collect
  * answers for `timeout` or until `quorum` answers, merge by name+version.
  *
  * One wildcard reply subscription `<inbox>.*` per registry serves every query, each query one reply

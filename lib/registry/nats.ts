@@ -41,7 +41,7 @@ export interface NatsRegistryOptions extends NatsRegistrySettings {
 const CONFIRM_TIMEOUT = 5_000;
 
 /**
- * go-micro's NATS registry, wire-compatible (seed, "Registry"; DESIGN "NATS registry"): one responder
+ * go-micro's NATS registry, wire-compatible: one responder
  * subscription on the query subject answers `get`/`list` with one service JSON per version held; lookups
  * are scatter-gather queries; register/deregister/heartbeats are announced on the watch subject.
  * Heartbeats announce `update`, and so does a reconnect (at once, not at the next heartbeat). The connection

@@ -6,7 +6,7 @@
  * endpoint, node metadata, or any predicate. `mark` reports a failed node (a "no responders" evicts it
  * from the cache at once).
  */
-import { Codes, MicroError } from '../errors';
+import { Codes, MicroError, NoRespondersError } from '../errors';
 import type { Node, Service } from '../registry/index';
 
 /** How the next node is chosen. */
@@ -88,8 +88,8 @@ export function parseStrategy(name: string): Strategy {
 
 /**
  * The default test of `mark`: does this error show that nothing listens at the node's address any more
- * (a 503 whose detail says "no responders")? Errors from NATS itself being away are not the node's fault.
+ * (a {@link NoRespondersError})? Errors from NATS itself being away are not the node's fault.
  */
 export function isNoResponders(err: unknown): boolean {
-  return err instanceof MicroError && err.code === Codes.Unavailable && /no responders/i.test(err.detail);
+  return err instanceof NoRespondersError;
 }

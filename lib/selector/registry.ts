@@ -1,10 +1,10 @@
 import { CachedRegistry, type CacheOptions } from '../registry/cache';
-import { RegistryNotFoundError, type Node, type Registry, type Service } from '../registry/index';
+import { isNodeCache, RegistryNotFoundError, type Node, type NodeCache, type Registry, type Service } from '../registry/index';
 import { isNoResponders, NoneAvailableError, parseStrategy, type Next, type SelectOptions, type Selector, type Strategy } from './index';
 
 /** Options of {@link RegistrySelector}. */
 export interface RegistrySelectorOptions {
-  /** Where nodes come from. A {@link CachedRegistry} is used as is; any other registry gets a cache of the selector's own. */
+  /** Where nodes come from. A {@link NodeCache} (such as a CachedRegistry) is used as is; any other registry gets a cache of the selector's own. */
   registry: Registry;
   /** Default strategy: `random` or `roundRobin` (names as {@link parseStrategy} reads them). Default `random`. */
   strategy?: Strategy | string;
@@ -48,7 +48,7 @@ function describe(o: SelectOptions): string {
  */
 export class RegistrySelector implements Selector {
   /** The cache selections read (created by the selector unless one was given). */
-  readonly cache: CachedRegistry;
+  readonly cache: NodeCache;
   private readonly ownsCache: boolean;
   private readonly strategy: Strategy;
   private readonly evictOn: (err: unknown) => boolean;
@@ -58,8 +58,9 @@ export class RegistrySelector implements Selector {
 
   constructor(options: RegistrySelectorOptions) {
     if (!options || !options.registry) throw new Error('selector option registry is required');
-    this.ownsCache = !(options.registry instanceof CachedRegistry);
-    this.cache = options.registry instanceof CachedRegistry ? options.registry : new CachedRegistry(options.registry, options.cache);
+    const given = options.registry;
+    this.ownsCache = !isNodeCache(given);
+    this.cache = isNodeCache(given) ? given : new CachedRegistry(given, options.cache);
     this.strategy = options.strategy === undefined ? 'random' : parseStrategy(options.strategy);
     this.evictOn = options.evictOn ?? isNoResponders;
   }

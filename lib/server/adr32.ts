@@ -14,11 +14,11 @@ import {
   controlSubject, DEFAULT_PREFIX, DEFAULT_QUEUE, defaultSubject, endpointName, errorHeaders, META, RESPONSE_TYPE,
   reportedVersion, VERBS, type Verb,
 } from '../nats/service-api';
-import { invoke, type DispatchHost, type Endpoint } from './dispatch';
-import { deadlineOf } from './request';
+import { Header, readTimeout } from '../protocol/mucp';
+import { invoke, type Endpoint, type InvokeHost } from './invoke';
 import type { ServerAdapter, ServiceIdentity } from './index';
 
-type Host = DispatchHost & ServiceIdentity;
+type Host = InvokeHost & ServiceIdentity;
 
 /** Options of {@link Adr32Adapter}. */
 export interface Adr32Options {
@@ -110,8 +110,8 @@ export class Adr32Adapter implements ServerAdapter {
       if (host.stopping) throw unavailable(host.name, `${host.name} is stopping`);
       const { header } = readHeaders(m);
       // A micro-nats caller sends its deadline (`Timeout`); other clients send none.
-      ctx = new RequestContext(host.name, s.ep.name, header['Micro-Id'] ?? '', header, deadlineOf(host.name, header.Timeout, Date.now()));
-      m.respond(await invoke(host, s.ep, header['Content-Type'], bodyOf(m), ctx));
+      ctx = new RequestContext(host.name, s.ep.name, header[Header.Id] ?? '', header, readTimeout(host.name, header[Header.Timeout], Date.now()));
+      m.respond(await invoke(host, s.ep, header[Header.ContentType], bodyOf(m), ctx));
     } catch (err) {
       if (!(err instanceof MicroError)) host.log(err, s.ep.name);
       m.respond(EMPTY, { headers: encodeHeaders(errorHeaders(MicroError.from(err, host.name))) });

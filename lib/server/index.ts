@@ -1,10 +1,13 @@
 /**
  * Server: serves endpoints over the transport and subscribers over the broker, and registers itself
- * in the registry (go-micro's mucp server). Dispatch depends only on the request's headers, not on
- * how it arrived, so other entry points (ADR-32 endpoint subjects) can reuse it.
+ * in the registry (go-micro's mucp server). Serving a request is split in two: the invoke core
+ * (`invoke.ts`: endpoint, context, validation, handler) and a protocol adapter around it (`mucp.ts`), so
+ * another protocol is one more adapter.
  */
 import type { Context } from '../context';
+import type { Codecs } from '../codec';
 import type { Value } from '../registry';
+import type { EndpointStats } from './stats';
 
 /** A request handler: returns the response (or a promise of it); an async generator streams its yields. */
 export type HandlerFn = (req: any, ctx: Context) => unknown;
@@ -58,6 +61,36 @@ export interface Server {
   toString(): string;
 }
 
+/** A registered endpoint. */
+export interface Endpoint {
+  /** The endpoint name requests carry (`Greeter.hello`). */
+  name: string;
+  /** The handler; for a stream, a function returning an async iterator. */
+  fn: HandlerFn;
+  /** How its input is decoded, its output encoded, and whether it streams. */
+  opts: HandlerOptions;
+  /** Its counters, shared by every protocol that reaches it. */
+  stats: EndpointStats;
+}
+
+/** What the invoke core (`invoke.ts`) needs from the server around it. */
+export interface InvokeHost {
+  /** The service name: the source of every error and the context's `service`. */
+  readonly name: string;
+  /** Codecs by content type: a request's content type picks the one for it and its reply; an unknown type gets 415. */
+  readonly codecs: Codecs;
+  /** Endpoints by name; a request for one not here gets 404. */
+  readonly endpoints: Map<string, Endpoint>;
+  /** True once stop began: new requests get 503 so that clients retry on another node. */
+  readonly stopping: boolean;
+  /** Counts a request in flight; called once per request, before anything can fail. */
+  begin(): void;
+  /** Ends what `begin` counted, whatever the outcome; a graceful stop waits for the count to reach 0. */
+  end(): void;
+  /** Reports an error that is not a MicroError (a handler bug) before it is sent as a 500. */
+  log(err: unknown, endpoint: string): void;
+}
+
 /** Who a server is, as other protocols describe it. */
 export interface ServiceIdentity {
   /** The node id (`<name>-<uuid>`). */
@@ -76,16 +109,12 @@ export interface ServiceIdentity {
  */
 export interface ServerAdapter {
   /** Subscribes what the protocol needs. Rejects (failing the server's start) when it cannot. */
-  start(host: import('./dispatch').DispatchHost & ServiceIdentity): Promise<void>;
+  start(host: InvokeHost & ServiceIdentity): Promise<void>;
   /** Unsubscribes; requests already received still finish. Idempotent. */
   stop(): Promise<void>;
   /** Restarts the clock its statistics report (`started`). */
   reset?(): void;
 }
 
-/** How long `stop` waits for in-flight requests and events, in ms, unless the server is given `stopTimeout`. */
-export const DEFAULT_STOP_TIMEOUT = 10_000;
-/** Requests with more headers than this are refused with 400. */
-export const MAX_HEADERS = 256;
-/** The largest `Timeout` header accepted: 24 hours in nanoseconds. */
-export const MAX_TIMEOUT_NS = 24 * 3600 * 1e9;
+export { DEFAULT_STOP_TIMEOUT } from '../config/defaults';
+export { MAX_HEADERS, MAX_TIMEOUT_NS } from '../protocol/mucp';

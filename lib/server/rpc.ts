@@ -3,9 +3,13 @@ import type { Broker, Event, Subscriber } from '../broker';
 import type { Codecs } from '../codec';
 import { RequestContext, runInContext } from '../context';
 import type { Registry, Service } from '../registry';
+import { DEFAULT_REGISTER_TTL } from '../config/defaults';
+import { ConfigError } from '../errors';
+import type { ConnectionEvents } from '../nats/connection';
 import type { Listener, Transport } from '../transport';
-import { serveSocket, type DispatchHost, type Endpoint } from './dispatch';
-import { deadlineOf } from './request';
+import { Header, readTimeout } from '../protocol/mucp';
+import type { Endpoint } from './invoke';
+import { serveSocket, type MucpHost } from './mucp';
 import { EndpointStats } from './stats';
 import { DEFAULT_STOP_TIMEOUT, type HandlerFn, type HandlerOptions, type Server, type ServerAdapter, type SubscriberFn,
   type SubscriberOptions } from './index';
@@ -37,6 +41,12 @@ export interface RpcServerOptions {
   logger?: (message: string, err: unknown) => void;
   /** Other protocols serving the same endpoints (the NATS Service API). Default none. */
   adapters?: ServerAdapter[];
+  /**
+   * The life of the transport's connection: when it closes for good the server listens again (on the
+   * replacement connection), restarts its adapters and re-registers at the new address. Default none
+   * (a memory transport).
+   */
+  connection?: ConnectionEvents;
 }
 
 const NAME = /^[A-Za-z0-9_-]+$/;
@@ -45,7 +55,7 @@ const NAME = /^[A-Za-z0-9_-]+$/;
 interface Sub { topic: string; wildcard: boolean; fn: SubscriberFn; opts: SubscriberOptions }
 
 /** go-micro's mucp server on the micro-nats transport. */
-export class RpcServer implements Server, DispatchHost {
+export class RpcServer implements Server, MucpHost {
   readonly name: string;
   readonly version: string;
   readonly description?: string;
@@ -61,10 +71,12 @@ export class RpcServer implements Server, DispatchHost {
   private inflight = 0;
   private idle?: () => void;
   private stopped?: Promise<void>;
+  private recovering?: Promise<void>;
+  private readonly offConnection: () => void;
 
   constructor(private readonly opts: RpcServerOptions) {
     if (!opts || typeof opts.name !== 'string' || !NAME.test(opts.name)) {
-      throw new Error(`server option name: "${opts?.name}" is not a valid service name (letters, digits, "_" and "-" only)`);
+      throw new ConfigError('server option name', `server option name: "${opts?.name}" is not a valid service name (letters, digits, "_" and "-" only)`);
     }
     this.name = opts.name;
     this.version = opts.version ?? 'latest';
@@ -73,6 +85,9 @@ export class RpcServer implements Server, DispatchHost {
     this.codecs = opts.codecs;
     this.id = opts.id ?? `${opts.name}-${randomUUID()}`;
     this.handle('Debug.Health', () => ({ status: 'ok' }), { internal: true });
+    this.offConnection = opts.connection?.on((e) => {
+      if (e.type === 'closed' && this.listener && !this.stopping) this.recovering ??= this.recover().finally(() => { this.recovering = undefined; });
+    }) ?? (() => {});
   }
 
   handle(endpoint: string, fn: HandlerFn, opts: HandlerOptions = {}): void {
@@ -94,17 +109,17 @@ export class RpcServer implements Server, DispatchHost {
     if (this.subs.length > 0) await this.opts.broker!.connect();
     for (const s of this.subs) this.subscribers.push(await this.opts.broker!.subscribe(s.topic, (e) => this.onEvent(s, e), { queue: s.opts.queue }));
     this.record = this.describe(this.listener!.addr());
-    await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? 60_000 });
+    await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? DEFAULT_REGISTER_TTL });
   }
 
   private async listen(): Promise<void> {
     const l = await this.opts.transport.listen(this.opts.address ?? '');
     this.listener = l;
-    void l.accept((s) => serveSocket(this, s)).then(() => { if (this.listener === l && !this.stopping) void this.recover(); });
+    void l.accept((s) => serveSocket(this, s));
   }
 
   /**
-   * The listener ended without stop(): its NATS connection closed for good (reconnect attempts exhausted).
+   * The transport's connection closed for good (reconnect attempts exhausted), and the listener with it.
    * Registered at a dead address, the node would be found and fail every call, so listen again (a new
    * connection) and re-register, retrying every second until it works or the server stops.
    */
@@ -112,6 +127,7 @@ export class RpcServer implements Server, DispatchHost {
     const old = this.record;
     const dead = this.listener;
     let adapters = true;
+    await dead?.close().catch(() => undefined);
     for (let wait = 0; !this.stopping; wait = 1_000) {
       if (wait) await new Promise<void>((r) => setTimeout(r, wait).unref());
       if (this.stopping) return;
@@ -122,7 +138,7 @@ export class RpcServer implements Server, DispatchHost {
         adapters = false;
         this.record = this.describe(this.listener!.addr());
         if (old) await this.opts.registry.deregister(old).catch(() => undefined);
-        await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? 60_000 });
+        await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? DEFAULT_REGISTER_TTL });
         return;
       } catch (err) {
         this.log(err, 'listening again after the NATS connection closed');
@@ -163,7 +179,7 @@ export class RpcServer implements Server, DispatchHost {
   /** Synchronous unless the DTO decoder or the subscriber is async: no promise per event otherwise. */
   private onEvent(s: Sub, e: Event): void | Promise<void> {
     const m = e.message();
-    const payload = this.codecs.get(m.header['Content-Type']).decode(m.body);
+    const payload = this.codecs.get(m.header[Header.ContentType]).decode(m.body);
     if (!s.opts.decode) return this.deliver(s, e, m.header, payload);
     return this.tracked(Promise.resolve(s.opts.decode(payload)).then((p) => this.deliver(s, e, m.header, p)));
   }
@@ -171,8 +187,9 @@ export class RpcServer implements Server, DispatchHost {
   private deliver(s: Sub, e: Event, header: Record<string, string>, payload: unknown): void | Promise<void> {
     // A plain topic is the subject itself: reading the event's subject would decode it again.
     const topic = s.wildcard ? e.topic() : s.topic;
-    const deadline = header.Timeout === undefined ? Infinity : deadlineOf(this.name, header.Timeout, Date.now());
-    const ctx = new RequestContext(this.name, topic, header['Micro-Id'] ?? '', header, deadline);
+    const raw = header[Header.Timeout];
+    const deadline = raw === undefined ? Infinity : readTimeout(this.name, raw, Date.now());
+    const ctx = new RequestContext(this.name, topic, header[Header.Id] ?? '', header, deadline);
     let r: unknown;
     try {
       r = runInContext(ctx, s.fn, payload, ctx);
@@ -191,6 +208,7 @@ export class RpcServer implements Server, DispatchHost {
   }
 
   private async shutdown(): Promise<void> {
+    this.offConnection();
     if (!this.listener) return;
     if (this.record) await this.opts.registry.deregister(this.record).catch((err) => this.log(err, 'deregister'));
     this.stopping = true;

@@ -1,5 +1,5 @@
 /**
- * Transport: synchronous communication over pseudo-sockets (seed, "Transport").
+ * Transport: synchronous communication over pseudo-sockets.
  * A listener accepts sockets; a client dials an address and gets a socket; both sides send and receive
  * {@link Message}s. Errors are {@link MicroError}s: 400 bad address, 408 timeout, 413 too large,
  * 503 unavailable (no listener, socket closed, NATS unreachable).
@@ -92,5 +92,4 @@ export interface Transport {
   toString(): string;
 }
 
-export const DEFAULT_TIMEOUT = 10_000;
-export const DEFAULT_IDLE_TIMEOUT = 60_000;
+export { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT } from '../config/defaults';

@@ -1,4 +1,5 @@
-import { unavailable, badRequest, payloadTooLarge } from '../errors';
+import { DEFAULT_MAX_PAYLOAD } from '../config/defaults';
+import { badRequest, NoRespondersError, payloadTooLarge, unavailable } from '../errors';
 import { checkHeaders } from '../nats/headers';
 import { checkSubject } from '../nats/subject';
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT, type DialOptions, type Listener, type ListenOptions, type Message,
@@ -8,7 +9,7 @@ import { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
 /** nats-server's default `max_payload` (1 MiB), so that memory refuses what a default NATS refuses. */
-export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+export { DEFAULT_MAX_PAYLOAD };
 
 /** Options of {@link MemoryTransport}. */
 export interface MemoryTransportOptions extends TransportOptions {
@@ -159,7 +160,7 @@ export class MemoryTransport implements Transport {
       this.maxPayload);
     const listener = this.network.listeners.get(addr);
     if (!listener) {
-      client.queue.fail(unavailable('micro.transport', `no listener at ${addr} (no responders)`));
+      client.queue.fail(new NoRespondersError('micro.transport', `no listener at ${addr} (no responders)`));
       return client;
     }
     const server = new MemorySocket(addr, client.local(), listener.recvTimeout, this.deadlines, this.maxPayload);

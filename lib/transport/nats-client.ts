@@ -1,12 +1,11 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { unavailable } from '../errors';
+import { NoRespondersError, unavailable, type MicroError } from '../errors';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
-import { decodeEnvelope, encodeEnvelope } from './envelope';
+import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, isClose } from '../protocol/mucp';
 import type { Message } from './index';
 import type { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
-export const CLOSE_HEADERS = { Connection: 'close' };
 const EMPTY = new Uint8Array(0);
 /** What a send resolves with: one shared promise, so the hot path allocates none. */
 export const SENT: Promise<void> = Promise.resolve();
@@ -23,11 +22,6 @@ export class ClientMux {
 
   constructor(readonly nc: NatsConnection, private readonly deadlines: Deadlines) {
     this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (err, msg) => { if (!err) this.route(msg); } });
-    void nc.closed().then(() => this.failAll());
-  }
-
-  get alive(): boolean {
-    return !this.nc.isClosed();
   }
 
   open(remote: string, timeout: number, envelope: boolean): NatsClientSocket {
@@ -52,14 +46,15 @@ export class ClientMux {
     const { header, status } = readHeaders(msg);
     const data = bodyOf(msg);
     if (data.length === 0) {
-      if (status === 503) return s.fail(`no listener at ${s.remote()} (no responders)`);
-      if (header.Connection === 'close') return s.fail(`socket closed by ${s.remote()}`);
+      if (status === 503) return s.fail(new NoRespondersError('micro.transport', `no listener at ${s.remote()} (no responders)`));
+      if (isClose(header)) return s.fail(`socket closed by ${s.remote()}`);
     }
     if (!s.envelope) return s.deliver({ header, body: data });
     try { s.deliver(decodeEnvelope(data)); } catch (err) { s.fail((err as Error).message); }
   }
 
-  private failAll(): void {
+  /** Fails every open socket (the transport calls this when the connection closed for good). */
+  failAll(): void {
     for (const s of [...this.sockets.values()]) s.fail('NATS connection closed');
   }
 }
@@ -89,8 +84,8 @@ export class NatsClientSocket extends QueuedSocket {
     this.closed = true;
     this.mux.forget(this.localAddr);
     this.queue.fail(unavailable('micro.transport', `socket to ${this.remoteAddr} is closed`));
-    if (this.envelope || !this.mux.alive) return;
-    try { publish(this.mux.nc, this.remoteAddr, EMPTY, toNatsHeaders(CLOSE_HEADERS), this.localAddr); } catch { /* peer learns by idle reaping */ }
+    if (this.envelope || this.mux.nc.isClosed()) return;
+    try { publish(this.mux.nc, this.remoteAddr, EMPTY, toNatsHeaders(CLOSE_HEADERS as Record<string, string>), this.localAddr); } catch { /* peer learns by idle reaping */ }
   }
 
   /** Delivered by the mux. */
@@ -99,9 +94,9 @@ export class NatsClientSocket extends QueuedSocket {
   }
 
   /** The peer closed, or nothing listens at the address. */
-  fail(why: string): void {
+  fail(why: string | MicroError): void {
     this.mux.forget(this.localAddr);
-    this.queue.fail(unavailable('micro.transport', why));
+    this.queue.fail(typeof why === 'string' ? unavailable('micro.transport', why) : why);
   }
 
   local(): string { return this.localAddr; }

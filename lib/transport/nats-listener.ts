@@ -1,9 +1,9 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { unavailable, type MicroError } from '../errors';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
-import { decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
+import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, errorFrame, isClose, looksLikeEnvelope } from '../protocol/mucp';
 import type { Listener, Message, Socket } from './index';
-import { CLOSE_HEADERS, SENT } from './nats-client';
+import { SENT } from './nats-client';
 import type { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
@@ -42,7 +42,7 @@ class NatsServerSocket extends QueuedSocket {
   async close(): Promise<void> {
     if (!this.end(unavailable('micro.transport', `socket from ${this.remoteAddr} is closed`))) return;
     if (this.envelope || this.listener.nc.isClosed()) return;
-    try { publish(this.listener.nc, this.remoteAddr, EMPTY, toNatsHeaders(CLOSE_HEADERS)); } catch { /* client times out */ }
+    try { publish(this.listener.nc, this.remoteAddr, EMPTY, toNatsHeaders(CLOSE_HEADERS as Record<string, string>)); } catch { /* client times out */ }
   }
 
   /** Ends the socket without telling the peer; false when it had already ended. */
@@ -86,7 +86,6 @@ export class NatsListener implements Listener {
     this.sub = nc.subscribe(subject, { queue: LISTEN_QUEUE, callback: (err, msg) => { if (!err) this.onMessage(msg); } });
     this.reaper = setInterval(() => this.reap(), Math.max(10, Math.min(opts.idleTimeout / 2, 5_000)));
     this.reaper.unref();
-    void nc.closed().then(() => this.close());
   }
 
   addr(): string { return this.subject; }
@@ -120,7 +119,7 @@ export class NatsListener implements Listener {
     const raw = read.present ? read.header : undefined;
     const data = bodyOf(msg);
     let s = this.sockets.get(reply);
-    if (raw && data.length === 0 && raw.Connection === 'close') {
+    if (raw && data.length === 0 && isClose(raw)) {
       s?.end(unavailable('micro.transport', `socket closed by ${reply}`));
       return;
     }
@@ -143,8 +142,7 @@ export class NatsListener implements Listener {
 
   /** Answers a message that cannot become a socket with a Micro-Error, in the sender's framing. */
   private reject(reply: string, err: MicroError): void {
-    const m = { header: { 'Micro-Error': JSON.stringify(err) }, body: EMPTY };
-    try { publish(this.nc, reply, encodeEnvelope(m), undefined); } catch { /* sender times out */ }
+    try { publish(this.nc, reply, encodeEnvelope(errorFrame(undefined, err)), undefined); } catch { /* sender times out */ }
   }
 
   private hand(s: NatsServerSocket): void {

@@ -1,5 +1,5 @@
-import { createInbox, type ConnectionOptions } from '@nats-io/transport-node';
-import { NatsConnector } from '../nats/connection';
+import { createInbox, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { NatsConnector, type ConnectionEvent } from '../nats/connection';
 import { checkSubject } from '../nats/subject';
 import { Deadlines } from './deadlines';
 import { ClientMux } from './nats-client';
@@ -18,18 +18,22 @@ export interface NatsTransportOptions extends TransportOptions {
   connector?: NatsConnector;
 }
 
-/** Pseudo-sockets over NATS subjects (seed, "Transport"), one shared connection per process. */
+/** Pseudo-sockets over NATS subjects, one shared connection per process. */
 export class NatsTransport implements Transport {
   private opts: Required<TransportOptions>;
   private readonly connector: NatsConnector;
   private mux?: Promise<ClientMux>;
   /** Receive deadlines of every socket of this transport. */
   private readonly deadlines = new Deadlines();
+  /** The client side's connection, once known (what a `closed` event is compared with). */
+  private muxNc?: NatsConnection;
+  private readonly listeners = new Set<NatsListener>();
 
   constructor(options: NatsTransportOptions = {}) {
     checkTransportOptions(options);
     this.opts = { timeout: options.timeout ?? DEFAULT_TIMEOUT, idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT };
     this.connector = options.connector ?? new NatsConnector({ servers: options.servers, nats: options.nats });
+    this.connector.on((e) => this.onConnection(e));
   }
 
   init(opts: Partial<TransportOptions> = {}): void {
@@ -51,12 +55,14 @@ export class NatsTransport implements Transport {
     const subject = addr === '' || addr === ':0' ? createInbox() : addr;
     checkSubject(subject, 'listen address');
     const nc = await this.connector.acquire();
-    return new NatsListener(nc, subject, {
+    const l: NatsListener = new NatsListener(nc, subject, {
       recvTimeout: this.opts.timeout,
       idleTimeout: opts.idleTimeout ?? this.opts.idleTimeout,
       deadlines: this.deadlines,
-      onClose: () => this.connector.release(),
+      onClose: () => { this.listeners.delete(l); return this.connector.release(); },
     });
+    this.listeners.add(l);
+    return l;
   }
 
   async close(): Promise<void> {
@@ -74,17 +80,27 @@ export class NatsTransport implements Transport {
   }
 
   private clientMux(): Promise<ClientMux> {
-    const current = this.mux;
-    if (current) {
-      return current.then((m) => {
-        if (m.alive) return m;
-        if (this.mux === current) this.mux = undefined;
-        return this.connector.release(false).then(() => this.clientMux());
-      });
-    }
-    const next = this.connector.acquire().then((nc) => new ClientMux(nc, this.deadlines));
+    if (this.mux) return this.mux;
+    const next = this.connector.acquire().then((nc) => {
+      this.muxNc = nc;
+      return new ClientMux(nc, this.deadlines);
+    });
     this.mux = next;
     next.catch(() => { if (this.mux === next) this.mux = undefined; });
     return next;
+  }
+
+  /**
+   * The connection closed for good: its sockets fail, its listeners end (a server listens again), and the
+   * next dial acquires the replacement.
+   */
+  private onConnection(e: ConnectionEvent): void {
+    if (e.type !== 'closed') return;
+    for (const l of [...this.listeners]) if (l.nc === e.nc) void l.close();
+    const pending = this.mux;
+    if (!pending || this.muxNc !== e.nc) return;
+    this.mux = undefined;
+    this.muxNc = undefined;
+    void pending.then((m) => { m.failAll(); return this.connector.release(false); }, () => undefined);
   }
 }

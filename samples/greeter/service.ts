@@ -37,7 +37,7 @@ export async function main(): Promise<void> {
   // `signals: true`: on SIGTERM or Ctrl-C the app deregisters, finishes in-flight requests and exits 0.
   const app = await bootstrap({ services: [Greeter], signals: true });
   process.once('SIGTERM', () => console.log('SIGTERM: deregistering and finishing in-flight work'));
-  const svc = app.server.service();
+  const svc = app.server!.service();
   console.log(`${svc.name} ${svc.version} registered at ${app.config.registryAddress.join(',')}, `
     + `endpoints: ${svc.endpoints.map((e) => e.name).join(', ')}`);
 }

@@ -1,0 +1,9 @@
+/** `micro-nats/broker`: the Broker contract and its implementations, for implementers and tests. */
+export type { Broker, Event, Subscriber, BrokerOptions, SubscribeOptions, PublishOptions, DisconnectOptions, Handler,
+  ErrorHandler } from '../lib/broker';
+export { BaseBroker, type Drainable } from '../lib/broker/base';
+export { NatsBroker, type NatsBrokerOptions } from '../lib/broker/nats';
+export { MemoryBroker, type MemoryBrokerOptions } from '../lib/broker/memory';
+export { MemoryBus } from '../lib/broker/memory-bus';
+export { NatsConnector, type NatsConnectorOptions, type ConnectionEvent, type ConnectionEvents,
+  type ConnectionListener } from '../lib/nats/connection';

@@ -1,0 +1,34 @@
+/**
+ * The option checks every component shares. Each throws a {@link ConfigError} naming the option, what was
+ * given and what is accepted, so a bad option reads the same wherever it is given.
+ */
+import { ConfigError } from '../errors';
+
+/** `"text"` for strings, `an object` for objects, the value otherwise. */
+export function describeValue(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? 'an object' : String(v);
+}
+
+/** Throws unless `v` is undefined or a finite number of milliseconds >= `min`. `option` is the full label. */
+export function checkMillis(option: string, v: unknown, min = 0, id?: string): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min)) {
+    throw new ConfigError(option, `${option}: expected a number of milliseconds >= ${min}, got ${String(v)}`, id);
+  }
+}
+
+/** Throws unless `v` is undefined or a finite number >= `min` (a count or a bound, not a duration). */
+export function checkNumber(option: string, v: unknown, min = 0, id?: string): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < min)) {
+    throw new ConfigError(option, `${option}: expected a number >= ${min}, got ${String(v)}`, id);
+  }
+}
+
+/** Throws unless `v` is undefined or a boolean. */
+export function checkBoolean(option: string, v: unknown, id?: string): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new ConfigError(option, `${option}: expected a boolean, got ${String(v)}`, id);
+}
+
+/** Throws unless `v` is undefined or a function. */
+export function checkFunction(option: string, v: unknown, id?: string): void {
+  if (v !== undefined && typeof v !== 'function') throw new ConfigError(option, `${option}: expected a function, got ${typeof v}`, id);
+}

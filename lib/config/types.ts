@@ -1,0 +1,115 @@
+/** The shapes of configuration: what code gives (`ConfigInput`) and what resolution returns (`Config`). */
+import type { BrokerName, RegistryName, TransportName } from '../implementations';
+import type { SelectorName } from './parse';
+
+/** The server part of the code options (`--server_*` flags). */
+export interface ServerInput {
+  /** Replaces the `@Service` name. Default: the decorator's. */
+  name?: string;
+  /** Replaces the `@Service` version. Default: the decorator's. */
+  version?: string;
+  /** Node id. Default: a random UUID. */
+  id?: string;
+  /** Listen address handed to the transport. Default `''` (the transport picks one). */
+  address?: string;
+  /** Added to every registered node; merged key by key with env and flags. Default `{}`. */
+  metadata?: Record<string, string>;
+}
+
+/** The client part of the code options (`--client_*` and `--selector` flags). */
+export interface ClientInput {
+  /** Per-call budget in milliseconds. Default 5 000. */
+  timeout?: number;
+  /** Extra attempts after a failed call. Default 1. */
+  retries?: number;
+  /** How a node is picked among a service's nodes. Default `'random'`. */
+  selector?: SelectorName;
+}
+
+/**
+ * The configuration options given in code. `T`, `B` and `R` are the transport, broker and registry
+ * instance types a caller may pass instead of a name. Keys not listed here are ignored, so the whole
+ * bootstrap options object can be passed.
+ */
+export interface ConfigInput<T extends object = object, B extends object = object, R extends object = object> {
+  /** `'nats'`, `'memory'`, or a transport instance. Default `'nats'`. */
+  transport?: TransportName | T;
+  /** `'nats'`, `'memory'`, or a broker instance. Default `'nats'`. */
+  broker?: BrokerName | B;
+  /** `'nats'`, `'memory'`, or a registry instance. Default `'nats'`. */
+  registry?: RegistryName | R;
+  /** NATS servers for all three components (a list, or one string with commas). Default `nats://127.0.0.1:4222`. */
+  address?: string | string[];
+  /** NATS servers of the transport. Default `address`. */
+  transportAddress?: string | string[];
+  /** NATS servers of the broker. Default `address`. */
+  brokerAddress?: string | string[];
+  /** NATS servers of the registry. Default `address`. */
+  registryAddress?: string | string[];
+  /** Server identity and node settings. */
+  server?: ServerInput;
+  /** How long the registry keeps a node without a heartbeat, in ms. Default 60 000. */
+  registerTtl?: number;
+  /** How often a service re-announces itself, in ms; must be shorter than `registerTtl`. Default 30 000, or half a shorter TTL. */
+  registerInterval?: number;
+  /** Call budget, retries and node selection. */
+  client?: ClientInput;
+  /** Serve every service on the NATS Service API (ADR-32) too, and discover ADR-32 services. Default true (NATS components only). */
+  adr32?: boolean;
+  /** Prefix of the ADR-32 control subjects (`$SRV.PING`, …). Default `$SRV`. */
+  adr32Prefix?: string;
+  /** Command-line arguments to read flags from; defaults to `process.argv.slice(2)`. */
+  argv?: readonly string[];
+  /** Environment to read `MICRO_*` from; defaults to `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The resolved server settings. */
+export interface ServerConfig {
+  /** Overrides the `@Service` name when set; there is no default because the decorator names the service. */
+  readonly name?: string;
+  /** Overrides the `@Service` version when set. */
+  readonly version?: string;
+  /** Node id; a random UUID unless configured. */
+  readonly id: string;
+  /** Listen address handed to the transport; `''` lets the transport choose (`_INBOX.<nuid>` for NATS). */
+  readonly address: string;
+  /** Merged key by key across the layers; added to every registered node. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** The resolved client settings. */
+export interface ClientConfig {
+  /** Per-call budget in ms. */
+  readonly timeout: number;
+  /** Extra attempts after a failed call. */
+  readonly retries: number;
+  /** How a node is picked among a service's nodes. */
+  readonly selector: SelectorName;
+}
+
+/** The resolved configuration, frozen; instances passed in code are kept as they are. */
+export interface Config<T extends object = object, B extends object = object, R extends object = object> {
+  /** The transport's name, or the instance given in code. */
+  readonly transport: TransportName | T;
+  /** The broker's name, or the instance given in code. */
+  readonly broker: BrokerName | B;
+  /** The registry's name, or the instance given in code. */
+  readonly registry: RegistryName | R;
+  /** The transport's NATS servers, normalised with `nats://`. */
+  readonly transportAddress: readonly string[];
+  /** The broker's NATS servers, normalised with `nats://`. */
+  readonly brokerAddress: readonly string[];
+  /** The registry's NATS servers, normalised with `nats://`. */
+  readonly registryAddress: readonly string[];
+  /** Server identity and node settings. */
+  readonly server: ServerConfig;
+  /** How long the registry keeps a node without a heartbeat, in ms. */
+  readonly registerTtl: number;
+  /** How often a service re-announces itself, in ms; always shorter than `registerTtl`. */
+  readonly registerInterval: number;
+  /** Call budget, retries and node selection. */
+  readonly client: ClientConfig;
+  /** The NATS Service API (ADR-32): whether services speak it and discovery looks for it, and its control subject prefix. */
+  readonly adr32: { readonly enabled: boolean; readonly prefix: string };
+}

@@ -1,0 +1,117 @@
+/**
+ * go-micro's mucp wire protocol, in one place: the frame header names, the `Timeout` header (remaining
+ * budget in nanoseconds), the request head a server reads, and the frames a server writes (reply, error,
+ * end of stream). The go-micro transport envelope (for peers without NATS headers) is in `./envelope`.
+ * Client, server and transport read and write mucp only through this module.
+ */
+import { badRequest, type MicroError } from '../errors';
+import type { Message } from '../transport/index';
+
+export { decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
+
+/** Header names of the mucp frame. */
+export const Header = {
+  /** The request id; replies carry it back. */
+  Id: 'Micro-Id',
+  /** The spelling some go-micro versions read and write. */
+  IdUpper: 'Micro-ID',
+  /** The service called. */
+  Service: 'Micro-Service',
+  /** The endpoint called (`Greeter.Hello`). */
+  Endpoint: 'Micro-Endpoint',
+  /** The endpoint, as go-micro's envelope framing names it. */
+  Method: 'Micro-Method',
+  /** A reply's error (go-micro's JSON), or {@link EOS}. */
+  Error: 'Micro-Error',
+  /** Marks a streaming request; the value is the stream id. */
+  Stream: 'Micro-Stream',
+  /** The topic of an event. */
+  Topic: 'Micro-Topic',
+  /** The codec of the body. */
+  ContentType: 'Content-Type',
+  /** The codec the caller wants back (envelope framing). */
+  Accept: 'Accept',
+  /** The remaining budget in nanoseconds; absent or 0 means none. */
+  Timeout: 'Timeout',
+  /** `close` on an empty frame: the pseudo-socket is closed. */
+  Connection: 'Connection',
+} as const;
+
+/** Every frame header name, in its canonical spelling. */
+export const FRAME_HEADERS: readonly string[] = Object.freeze(Object.values(Header));
+
+/** Headers of the empty frame that closes a pseudo-socket (either side). Frozen: encoded once. */
+export const CLOSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [Header.Connection]: 'close' });
+
+/** True for the headers of a close frame (its body is empty). */
+export function isClose(header: Record<string, string>): boolean {
+  return header[Header.Connection] === 'close';
+}
+
+/** The `Micro-Error` value of the frame that ends a stream. */
+export const EOS = 'EOS';
+/** Requests with more headers than this are refused with 400. */
+export const MAX_HEADERS = 256;
+/** The largest `Timeout` header accepted: 24 hours in nanoseconds. */
+export const MAX_TIMEOUT_NS = 24 * 3600 * 1e9;
+
+const EMPTY = new Uint8Array(0);
+
+/** The `Timeout` header value for `ms` milliseconds left: whole nanoseconds, at least 1 (0 would mean none). */
+export function writeTimeout(ms: number): string {
+  return String(Math.max(1, Math.round(ms * 1e6)));
+}
+
+/** The deadline (epoch ms) a `Timeout` header sets, `Infinity` when absent or 0. Throws 400 when malformed. */
+export function readTimeout(service: string, raw: string | undefined, now: number): number {
+  if (raw === undefined || raw === '' || raw === '0') return Infinity;
+  if (!/^-?\d+$/.test(raw)) throw badRequest(service, `Timeout header "${raw.slice(0, 40)}" is not a whole number of nanoseconds`);
+  const ns = Number(raw);
+  if (ns < 0) throw badRequest(service, `Timeout header ${raw} is negative`);
+  if (ns > MAX_TIMEOUT_NS) throw badRequest(service, `Timeout header ${raw} exceeds the maximum of ${MAX_TIMEOUT_NS} ns (24 h)`);
+  return now + ns / 1e6;
+}
+
+/** The request id of a frame, in either spelling; `''` when none. */
+export function requestId(header: Record<string, string>): string {
+  return header[Header.Id] ?? header[Header.IdUpper] ?? '';
+}
+
+/** What a server needs from a request's headers. */
+export interface RequestHead { endpoint: string; id: string; deadline: number }
+
+/** Reads and checks a request's frame headers; throws a 400 MicroError naming what is wrong. */
+export function readRequestHead(service: string, header: Record<string, string>, now: number): RequestHead {
+  let n = 0;
+  for (const _ in header) if (++n > MAX_HEADERS) throw badRequest(service, `too many headers (more than ${MAX_HEADERS})`);
+  const endpoint = header[Header.Endpoint] ?? header[Header.Method];
+  if (!endpoint) throw badRequest(service, `missing ${Header.Endpoint} header`);
+  return { endpoint, id: requestId(header), deadline: readTimeout(service, header[Header.Timeout], now) };
+}
+
+/** A successful reply: in the request's content type, which the caller knows, so only the id travels. */
+export function replyFrame(id: string, body: Uint8Array): Message {
+  return { header: { [Header.Id]: id }, body };
+}
+
+/** One item of a stream. */
+export function streamFrame(id: string, contentType: string, body: Uint8Array): Message {
+  return { header: { [Header.Id]: id, [Header.ContentType]: contentType }, body };
+}
+
+/** An error reply: go-micro's JSON in `Micro-Error`, empty body. `id` is omitted when unknown (a transport refusal). */
+export function errorFrame(id: string | undefined, err: MicroError): Message {
+  const header: Record<string, string> = id === undefined ? {} : { [Header.Id]: id };
+  header[Header.Error] = JSON.stringify(err);
+  return { header, body: EMPTY };
+}
+
+/** The frame that ends a stream. */
+export function endOfStreamFrame(id: string): Message {
+  return { header: { [Header.Id]: id, [Header.Error]: EOS }, body: EMPTY };
+}
+
+/** True for the frame that ends a stream. */
+export function isEndOfStream(m: Message): boolean {
+  return m.header[Header.Error] === EOS;
+}

@@ -1,0 +1,99 @@
+/**
+ * The invoke core: what serving a request means, whatever protocol carried it. A protocol adapter
+ * (`mucp.ts` for go-micro's mucp over the transport; a NATS Service API adapter would be one more file)
+ * reads its framing, then calls, in order:
+ *
+ * 1. {@link admit}: the endpoint by name, refused while stopping (503) or unknown (404);
+ * 2. `new RequestContext(service, endpoint, id, header, deadline)` for the handler's `ctx`;
+ * 3. {@link invoke} with the body's content type and bytes: codec (415), deadline (408), decode and DTO
+ *    validation (400), the handler, the encoded result; counted in the endpoint's stats. A streaming
+ *    endpoint: {@link counted} around {@link decodeInput} and {@link openStream};
+ * 4. {@link errorOf} on any failure, to send the MicroError in its own framing.
+ *
+ * The adapter wraps all of it in `host.begin()`/`host.end()` so a graceful stop waits for it, and calls
+ * `ctx.done()` when the request is over. Input validation (DTO decode), output mapping (DTO encode) and the
+ * async context live here, so every protocol gets them the same.
+ */
+import type { Codec } from '../codec';
+import { runInContext, type RequestContext } from '../context';
+import { MicroError, notFound, timeout, unavailable } from '../errors';
+import type { Endpoint, InvokeHost } from './index';
+
+export type { Endpoint, InvokeHost } from './index';
+
+/** The endpoint `name` of `host`, if a request for it may run now. Throws 503 (stopping) or 404 (unknown). */
+export function admit(host: InvokeHost, name: string): Endpoint {
+  if (host.stopping) throw unavailable(host.name, `${host.name} is stopping`);
+  const ep = host.endpoints.get(name);
+  if (!ep) throw notFound(host.name, `endpoint ${name.slice(0, 200)} not found on service ${host.name}`);
+  return ep;
+}
+
+/**
+ * Runs a unary endpoint: picks the codec of `contentType` (415 when unknown), refuses a passed deadline (408),
+ * decodes and validates the input, runs the handler in `ctx`, encodes its result. Counts the call in the
+ * endpoint's stats (failures included); rejects with what was thrown, as is.
+ */
+export async function invoke(host: InvokeHost, ep: Endpoint, contentType: string | undefined, body: Uint8Array,
+                             ctx: RequestContext): Promise<Uint8Array> {
+  const t0 = ep.stats.begin();
+  try {
+    const codec = host.codecs.get(contentType);
+    const input = await decodeInput(host, ep, codec, body, ctx);
+    const out = await runInContext(ctx, ep.fn, input, ctx);
+    return codec.encode(ep.opts.encode ? ep.opts.encode(out) : out);
+  } catch (err) {
+    ep.stats.fail(MicroError.from(err, host.name));
+    throw err;
+  } finally {
+    ep.stats.end(t0);
+  }
+}
+
+/** Runs `fn` as one call of `ep` in its stats (a stream is one call, however many items it sends). */
+export async function counted<T>(host: InvokeHost, ep: Endpoint, fn: () => Promise<T>): Promise<T> {
+  const t0 = ep.stats.begin();
+  try {
+    return await fn();
+  } catch (err) {
+    ep.stats.fail(MicroError.from(err, host.name));
+    throw err;
+  } finally {
+    ep.stats.end(t0);
+  }
+}
+
+/** The handler's argument: refused 408 past the deadline; decoded, then the DTO decoder (validation) when there is one. */
+export function decodeInput(host: InvokeHost, ep: Endpoint, codec: Codec, body: Uint8Array, ctx: RequestContext): unknown {
+  if (ctx.deadline <= Date.now()) throw timeout(host.name, `deadline of ${ep.name} passed before it started`);
+  const input = codec.decode(body);
+  return ep.opts.decode ? ep.opts.decode(input) : input;
+}
+
+/** The items of a streaming endpoint, each mapped by its `encode`; `return()` stops the handler's generator. */
+export interface StreamInvocation {
+  /** The next item, produced in the request's context. */
+  next(): Promise<IteratorResult<unknown>>;
+  /** Stops the generator (the client went away, or sending failed). Never rejects. */
+  return(): Promise<void>;
+}
+
+/** Starts a streaming endpoint in `ctx` with its decoded input. Throws when the handler is not a generator. */
+export function openStream(ep: Endpoint, input: unknown, ctx: RequestContext): StreamInvocation {
+  const it = runInContext(ctx, ep.fn, input, ctx) as AsyncIterator<unknown>;
+  if (!it || typeof it.next !== 'function') throw new Error(`stream endpoint ${ep.name} did not return an async iterator`);
+  const encode = ep.opts.encode;
+  return {
+    next: async () => {
+      const r = await runInContext(ctx, () => it.next());
+      return r.done || !encode ? r : { done: false, value: encode(r.value) };
+    },
+    return: async () => { await it.return?.(undefined)?.catch?.(() => undefined); },
+  };
+}
+
+/** The MicroError to answer with; anything else is a handler bug: logged with its stack, answered 500. */
+export function errorOf(host: InvokeHost, err: unknown, endpoint: string): MicroError {
+  if (!(err instanceof MicroError)) host.log(err, endpoint);
+  return MicroError.from(err, host.name);
+}
