@@ -3,7 +3,7 @@
  * `{"Header":{…},"Body":"<base64>"}` (go-micro v2–v5 `json.Marshaler`), used by peers without NATS headers.
  */
 import { badRequest } from '../errors';
-import type { Message } from '../transport/index';
+import type { Message } from './message';
 
 const OPEN = '{'.charCodeAt(0);
 

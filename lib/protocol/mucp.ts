@@ -5,7 +5,7 @@
  * Client, server and transport read and write mucp only through this module.
  */
 import { badRequest, type MicroError } from '../errors';
-import type { Message } from '../transport/index';
+import type { Message } from './message';
 
 export { decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
 

@@ -5,13 +5,9 @@
  * 503 unavailable (no listener, socket closed, NATS unreachable).
  */
 
-/** One frame: headers and an opaque body. */
-export interface Message {
-  /** String headers (NATS headers on the wire). */
-  header: Record<string, string>;
-  /** The raw body; never re-encoded by the transport. */
-  body: Uint8Array;
-}
+import type { Message } from '../protocol/message';
+
+export type { Message };
 
 /** Options of {@link Socket.recv}. */
 export interface RecvOptions {
