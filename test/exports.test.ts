@@ -12,5 +12,6 @@ describe('package entry points', () => {
     expect(require('micro-nats/registry').CachedRegistry).to.be.a('function');
     expect(require('micro-nats/components').buildComponents).to.be.a('function');
     expect(require('micro-nats/testing').startNatsServer).to.be.a('function');
+    expect(require('micro-nats/testing/contract').transportContract).to.be.a('function');
   });
 });
