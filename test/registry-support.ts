@@ -4,30 +4,8 @@ import { NatsConnector } from '../lib/nats/connection';
 import type { Node, Registry, Service } from '../lib/registry/index';
 import { MemoryRegistry, MemoryRegistryStore } from '../lib/registry/memory';
 import { NatsRegistry, type NatsRegistryOptions } from '../lib/registry/nats';
+import { Closer } from '../lib/testing/contract/registry';
 import { natsUrl } from './support/nats';
-
-/** A service with nodes given as ids (address `addr.<id>`) or partial nodes. */
-export function svc(name: string, version: string, nodes: (string | Partial<Node>)[], extra: Partial<Service> = {}): Service {
-  return {
-    name,
-    version,
-    metadata: {},
-    endpoints: [],
-    ...extra,
-    nodes: nodes.map((n) => (typeof n === 'string' ? { id: n, address: `addr.${n}`, metadata: {} } : { id: 'x', address: 'addr.x', metadata: {}, ...n })),
-  };
-}
-
-/** Node ids of a lookup, sorted. */
-export function ids(services: readonly Service[]): string[] {
-  return services.flatMap((s) => s.nodes.map((n) => n.id)).sort();
-}
-
-let seq = 0;
-/** A service name of its own for one test. */
-export function uniqueName(prefix = 'svc'): string {
-  return `${prefix}-${process.pid}-${++seq}`;
-}
 
 /** Query and watch subjects of their own, so suites on the shared server never see each other. */
 export function uniqueTopics(): { queryTopic: string; watchTopic: string } {
@@ -35,17 +13,7 @@ export function uniqueTopics(): { queryTopic: string; watchTopic: string } {
   return { queryTopic: `${base}.query`, watchTopic: `${base}.watch` };
 }
 
-/** Closes what a test opened, last first. */
-export class Closer {
-  private readonly items: { close(): Promise<void> | void }[] = [];
-  add<T extends { close(): Promise<void> | void }>(x: T): T {
-    this.items.push(x);
-    return x;
-  }
-  async closeAll(): Promise<void> {
-    for (const x of this.items.splice(0).reverse()) await Promise.resolve(x.close()).catch(() => {});
-  }
-}
+export { Closer, ids, svc, uniqueName } from '../lib/testing/contract/registry';
 
 /** A plain nats.js connection (no micro-nats code), closed by `closer`. */
 export async function plainConnection(closer: Closer, url = natsUrl()): Promise<NatsConnection> {
