@@ -3,9 +3,10 @@
  * endpoint metadata the registry discovered), the reply decoded with the request's codec, and
  * `Micro-Error` or `Nats-Service-Error`/`Nats-Service-Error-Code` turned into a MicroError.
  */
-import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { NoRespondersError as NatsNoRespondersError, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import type { Codec, Codecs } from '../codec';
-import { MicroError, notFound, timeout, unavailable } from '../errors';
+import { MicroError, NoRespondersError, notFound, timeout, unavailable } from '../errors';
+import { Header } from '../protocol/mucp';
 import type { NatsConnector } from '../nats/connection';
 import { encodeHeaders, readHeaders } from '../nats/headers';
 import { bodyOf } from '../nats/message';
@@ -34,7 +35,7 @@ export class Adr32Caller {
     const { header } = readHeaders(reply);
     const error = errorOf(header, r.service);
     if (error) throw error;
-    return this.codecs.get(header['Content-Type'] ?? r.codec.contentType).decode(bodyOf(reply));
+    return this.codecs.get(header[Header.ContentType] ?? r.codec.contentType).decode(bodyOf(reply));
   }
 
   async close(): Promise<void> {
@@ -56,8 +57,8 @@ function explain(err: unknown, r: Adr32Request, subject: string, ms: number): Mi
   if (err instanceof MicroError) return err;
   const call = `call to ${r.service}.${r.endpoint} on ${subject}`;
   if (err instanceof TimeoutError || (err as Error)?.cause instanceof TimeoutError) return timeout('micro.client', `${call} timed out after ${Math.round(ms)} ms`);
-  if (err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders())) {
-    return unavailable('micro.client', `${call}: no responders`);
+  if (err instanceof NatsNoRespondersError || (err instanceof RequestError && err.isNoResponders())) {
+    return new NoRespondersError('micro.client', `${call}: no responders`);
   }
   return unavailable('micro.client', `${call}: ${(err as Error)?.message ?? String(err)}`);
 }

@@ -3,6 +3,7 @@
  * types, headers, and how micro-nats names map onto it. The one place these names and encodings live.
  */
 import { MicroError } from '../errors';
+import { Header } from '../protocol/mucp';
 
 /** Default prefix of the control subjects (`$SRV.PING`, `$SRV.INFO.<name>`, `$SRV.STATS.<name>.<id>`). */
 export { DEFAULT_ADR32_PREFIX as DEFAULT_PREFIX } from '../config/defaults';
@@ -75,13 +76,13 @@ export function errorHeaders(err: MicroError): Record<string, string> {
   return {
     [ERROR_HEADER]: oneLine(err.detail),
     [ERROR_CODE_HEADER]: String(err.code),
-    'Micro-Error': JSON.stringify(err),
+    [Header.Error]: JSON.stringify(err),
   };
 }
 
 /** The MicroError of a reply's headers: `Micro-Error` when present, else ADR-32's pair; undefined when neither is. */
 export function errorOf(header: Record<string, string>, service: string): MicroError | undefined {
-  const micro = header['Micro-Error'];
+  const micro = header[Header.Error];
   if (micro) return MicroError.parse(micro, service);
   const text = header[ERROR_HEADER];
   const code = header[ERROR_CODE_HEADER];
