@@ -1,6 +1,7 @@
 /** Helpers of the broker contract suite (test/broker.test.ts). */
 import type { Broker, BrokerOptions, Event, SubscribeOptions, Subscriber } from '../lib/broker/index';
 import { MemoryBroker, MemoryBus } from '../lib/broker/memory';
+import { JetStreamBroker } from '../lib/broker/jetstream';
 import { NatsBroker } from '../lib/broker/nats';
 import { natsUrl } from './support/nats';
 
@@ -9,8 +10,10 @@ const dec = new TextDecoder();
 
 /** Makes brokers of one implementation that all see each other (one NATS server, or one memory bus). */
 export interface BrokerImpl {
-  name: 'nats' | 'memory';
+  name: 'nats' | 'memory' | 'jetstream';
   make(opts?: BrokerOptions): Broker;
+  /** Stores events (JetStream): a publish waits for the store, so bursts are smaller. */
+  persistent?: boolean;
   /** address() of a connected broker. */
   connectedAddress(): string;
 }
@@ -19,6 +22,9 @@ export function brokerImpls(): BrokerImpl[] {
   const bus = new MemoryBus('contract');
   return [
     { name: 'nats', make: (o) => new NatsBroker({ servers: natsUrl(), ...o }), connectedAddress: () => natsUrl() },
+    // An in-memory stream of its own on the run's JetStream-enabled server.
+    { name: 'jetstream', persistent: true, connectedAddress: () => natsUrl(),
+      make: (o) => new JetStreamBroker({ servers: natsUrl(), jetstream: { stream: { name: 'CONTRACT', storage: 'memory' } }, ...o }) },
     { name: 'memory', make: (o) => new MemoryBroker({ bus, ...o }), connectedAddress: () => 'memory://contract' },
   ];
 }

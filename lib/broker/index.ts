@@ -5,7 +5,8 @@
  * Errors are {@link MicroError}s: 400 bad topic, queue or message, 413 over the server's max_payload,
  * 503 not connected or NATS unreachable.
  *
- * Only types live here; the implementations are `NatsBroker` (`./nats`) and `MemoryBroker` (`./memory`).
+ * Only types live here; the implementations are `NatsBroker` (`./nats`), `JetStreamBroker` (`./jetstream`, durable:
+ * at-least-once, see there) and `MemoryBroker` (`./memory`).
  */
 import type { Message } from '../transport/index';
 
@@ -20,6 +21,18 @@ export interface Event {
   ack(): Promise<void>;
   /** The error the handler threw or rejected with when the event reaches the error handler; otherwise undefined. */
   error(): Error | undefined;
+  /** How a persistent broker (JetStream) delivered it; absent on core NATS and memory. */
+  delivery?(): Delivery;
+}
+
+/** Delivery details of a stored event. */
+export interface Delivery {
+  /** 1 on the first delivery, 2 on the first redelivery, and so on. */
+  attempt: number;
+  /** The event's sequence number in its stream. */
+  streamSequence: number;
+  /** True from the second delivery on. */
+  redelivered: boolean;
 }
 
 /**
@@ -41,11 +54,14 @@ export interface SubscribeOptions {
   queue?: string;
 }
 
-/**
- * Options of {@link Broker.publish}. Core NATS has none yet; the type exists so callers and
- * persistent brokers (JetStream) can add some without changing the signature.
- */
-export interface PublishOptions {}
+/** Options of {@link Broker.publish}. */
+export interface PublishOptions {
+  /**
+   * Message id: JetStream stores one event per id within the stream's duplicate window (`Nats-Msg-Id`),
+   * so a retried publish is not stored twice. Ignored by core NATS and memory. Default: none.
+   */
+  id?: string;
+}
 
 /** Options of {@link Broker.disconnect}. */
 export interface DisconnectOptions {
@@ -114,6 +130,6 @@ export interface Broker {
    * in place. Rejects 400 for a bad topic or queue, 503 when not connected.
    */
   subscribe(topic: string, handler: Handler, opts?: SubscribeOptions): Promise<Subscriber>;
-  /** `'nats'` or `'memory'`. */
+  /** `'nats'`, `'jetstream'` or `'memory'`. */
   toString(): string;
 }
