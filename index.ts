@@ -17,9 +17,12 @@ export type { Transport, Socket, Listener, Message, TransportOptions, DialOption
 export { NatsTransport, type NatsTransportOptions } from './lib/transport/nats';
 export { MemoryTransport, MemoryNetwork, type MemoryTransportOptions } from './lib/transport/memory';
 
-export type { Broker, Event, Subscriber, BrokerOptions, SubscribeOptions, PublishOptions as BrokerPublishOptions,
+export type { Broker, Delivery, Event, Subscriber, BrokerOptions, SubscribeOptions, PublishOptions as BrokerPublishOptions,
   DisconnectOptions as BrokerDisconnectOptions, Handler as BrokerHandler, ErrorHandler } from './lib/broker';
 export { NatsBroker, type NatsBrokerOptions } from './lib/broker/nats';
+export { JetStreamBroker, type JetStreamBrokerOptions } from './lib/broker/jetstream';
+export type { DeliverPolicy, DurableSubscribeOptions, JetStreamSettings, StreamSettings } from './lib/broker/jetstream-options';
+export { DEAD_LETTER_HEADERS } from './lib/broker/jetstream-names';
 export { MemoryBroker, type MemoryBrokerOptions } from './lib/broker/memory';
 export { MemoryBus } from './lib/broker/memory-bus';
 

@@ -5,6 +5,7 @@
 import { Container } from 'inversify';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { Broker, ErrorHandler } from './broker';
+import type { JetStreamSettings } from './broker/jetstream-options';
 import type { RpcClient } from './client/rpc';
 import { buildComponents, type MemoryWorld } from './components';
 import { resolveConfig, type Config, type ConfigInput } from './config';
@@ -27,6 +28,8 @@ export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registr
   signals?: boolean;
   /** Receives events whose `@Subscribe` handler threw or whose DTO was invalid. Default: log. */
   errorHandler?: ErrorHandler;
+  /** Stream, dead-letter and delivery settings of `broker: 'jetstream'`. Default: see JetStreamBroker. */
+  jetstream?: JetStreamSettings;
   /** Memory implementations shared by several bootstraps in one process (tests). Default: one of its own. */
   memory?: MemoryWorld;
 }
@@ -74,7 +77,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
     transportAddress: [...config.transportAddress], brokerAddress: [...config.brokerAddress], registryAddress: [...config.registryAddress],
     nats: options.nats, registerTtl: config.registerTtl, registerInterval: config.registerInterval,
     selector: config.client.selector, client: { timeout: config.client.timeout, retries: config.client.retries },
-    errorHandler: options.errorHandler, memory: options.memory, adr32: config.adr32,
+    errorHandler: options.errorHandler, memory: options.memory, adr32: config.adr32, jetstream: options.jetstream,
   });
   const container = options.container ?? new Container();
   const bindings: [symbol, unknown][] = [[TYPES.Transport, c.transport], [TYPES.Broker, c.broker], [TYPES.Registry, c.registry],

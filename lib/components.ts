@@ -6,6 +6,8 @@
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { Broker, ErrorHandler } from './broker';
 import { MemoryBroker, MemoryBus } from './broker/memory';
+import { JetStreamBroker } from './broker/jetstream';
+import type { JetStreamSettings } from './broker/jetstream-options';
 import { NatsBroker } from './broker/nats';
 import { Codecs } from './codec';
 import { JsonCodec } from './codec/json';
@@ -47,7 +49,9 @@ export interface ComponentOptions {
   /** A name, or an instance to use as is (never closed here). Default `'nats'`. */
   transport?: 'nats' | 'memory' | Transport;
   /** A name, or an instance to use as is (never disconnected here). Default `'nats'`. */
-  broker?: 'nats' | 'memory' | Broker;
+  broker?: 'nats' | 'memory' | 'jetstream' | Broker;
+  /** Stream and delivery settings of the `'jetstream'` broker. Default: see JetStreamBroker. */
+  jetstream?: JetStreamSettings;
   /** A name, or an instance (wrapped in a cache unless it is one; never closed here). Default `'nats'`. */
   registry?: 'nats' | 'memory' | Registry;
   /** NATS servers for all three unless a per-component address is given. Default `nats://127.0.0.1:4222`. */
@@ -122,6 +126,7 @@ export function buildComponents(o: ComponentOptions = {}): Components {
     : new NatsTransport({ connector: connector(o.transportAddress) });
   const broker = typeof o.broker === 'object' ? o.broker
     : o.broker === 'memory' ? new MemoryBroker({ bus: world.bus, errorHandler: o.errorHandler })
+    : o.broker === 'jetstream' ? new JetStreamBroker({ connector: connector(o.brokerAddress), errorHandler: o.errorHandler, jetstream: o.jetstream })
     : new NatsBroker({ connector: connector(o.brokerAddress), errorHandler: o.errorHandler });
   const adr32 = o.adr32?.enabled ?? true;
   const prefix = o.adr32?.prefix;

@@ -15,6 +15,8 @@ import type { Delivery, ErrorHandler, Handler, SubscribeOptions, Subscriber } fr
 import { isNotFound, nakDelay, nanos, type DurableSubscribeOptions } from './jetstream-options';
 import { DEAD_LETTER_HEADERS } from './jetstream-names';
 
+const PULL_EXPIRES = 5_000;
+
 /** The settings a subscription runs with, defaults filled in. */
 export interface ConsumerPlan {
   stream: string;
@@ -100,7 +102,9 @@ export class JetStreamSubscriber implements Subscriber {
   /** Starts pulling; resolves when the first pull is on its way. */
   async start(): Promise<void> {
     const consumer = await this.js.consumers.get(this.plan.stream, this.name);
-    this.messages = await consumer.consume({ max_messages: 256, callback: (m) => this.onMessage(m) });
+    // Pulls expire every 5 s (heartbeats every 2.5 s): a pull lost with a server or a consumer leader is
+    // noticed and renewed within seconds rather than nats.js's default 30 s.
+    this.messages = await consumer.consume({ max_messages: 256, expires: PULL_EXPIRES, callback: (m) => this.onMessage(m) });
   }
 
   options(): SubscribeOptions {

@@ -4,7 +4,7 @@
  */
 import { SERVICE_NAME_PATTERN } from '../metadata';
 import { parseServers } from '../nats/servers';
-import { COMPONENT_NAMES, SELECTOR_NAMES, SUBJECT_PREFIX } from './parse';
+import { BROKER_NAMES, COMPONENT_NAMES, SELECTOR_NAMES, SUBJECT_PREFIX } from './parse';
 import type { Layer, SettingKey } from './layer';
 import type { ConfigInput } from './index';
 
@@ -17,9 +17,10 @@ function describe(v: unknown): string {
 }
 
 function component(option: string, v: unknown): unknown {
-  if (typeof v === 'string' && (COMPONENT_NAMES as readonly string[]).includes(v)) return v;
+  const names: readonly string[] = option === 'broker' ? BROKER_NAMES : COMPONENT_NAMES;
+  if (typeof v === 'string' && names.includes(v)) return v;
   if (typeof v === 'object' && v !== null) return v; // an instance the caller built: used as is
-  return fail(option, v, `one of ${COMPONENT_NAMES.join(', ')} or an instance`);
+  return fail(option, v, `one of ${names.join(', ')} or an instance`);
 }
 
 function positiveMs(option: string, v: unknown): number {

@@ -2,7 +2,7 @@
  * Configuration resolution: defaults < code options < `MICRO_*` environment < go-micro flags.
  *
  * Flags (`--flag=value` or `--flag value`; other arguments are left to the application):
- * `--transport --broker --registry` (nats | memory), `--transport_address --broker_address
+ * `--transport --broker --registry` (nats | memory; the broker also jetstream), `--transport_address --broker_address
  * --registry_address` (comma-separated NATS servers), `--server_name --server_version --server_id
  * --server_address`, `--server_metadata k=v` (repeatable, or comma-separated), `--register_ttl` and
  * `--register_interval` (whole seconds, as go-micro), `--client_request_timeout` (a Go duration:
@@ -14,10 +14,10 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_NATS_URL } from '../nats/servers';
 import { readCode } from './code';
 import { mergeLayers, type Layer, type Settings } from './layer';
-import type { ComponentName, SelectorName } from './parse';
+import type { BrokerName, ComponentName, SelectorName } from './parse';
 import { readEnv, readFlags } from './sources';
 
-export { COMPONENT_NAMES, SELECTOR_NAMES, type ComponentName, type SelectorName } from './parse';
+export { BROKER_NAMES, COMPONENT_NAMES, SELECTOR_NAMES, type BrokerName, type ComponentName, type SelectorName } from './parse';
 export { FLAGS, envName } from './sources';
 
 /** The server part of the code options (`--server_*` flags). */
@@ -52,8 +52,8 @@ export interface ClientInput {
 export interface ConfigInput<T extends object = object, B extends object = object, R extends object = object> {
   /** `'nats'`, `'memory'`, or a transport instance. Default `'nats'`. */
   transport?: ComponentName | T;
-  /** `'nats'`, `'memory'`, or a broker instance. Default `'nats'`. */
-  broker?: ComponentName | B;
+  /** `'nats'`, `'memory'`, `'jetstream'` (durable events), or a broker instance. Default `'nats'`. */
+  broker?: BrokerName | B;
   /** `'nats'`, `'memory'`, or a registry instance. Default `'nats'`. */
   registry?: ComponentName | R;
   /** NATS servers for all three components (a list, or one string with commas). Default `nats://127.0.0.1:4222`. */
@@ -111,7 +111,7 @@ export interface Config<T extends object = object, B extends object = object, R 
   /** The transport's name, or the instance given in code. */
   readonly transport: ComponentName | T;
   /** The broker's name, or the instance given in code. */
-  readonly broker: ComponentName | B;
+  readonly broker: BrokerName | B;
   /** The registry's name, or the instance given in code. */
   readonly registry: ComponentName | R;
   /** The transport's NATS servers, normalised with `nats://`. */
@@ -174,7 +174,7 @@ export function resolveConfig<T extends object = object, B extends object = obje
   });
   return Object.freeze({
     transport: s.transport as ComponentName | T,
-    broker: s.broker as ComponentName | B,
+    broker: s.broker as BrokerName | B,
     registry: s.registry as ComponentName | R,
     transportAddress: Object.freeze([...s.transportAddress]),
     brokerAddress: Object.freeze([...s.brokerAddress]),

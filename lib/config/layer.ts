@@ -2,12 +2,12 @@
  * One source of settings (defaults, code options, environment or flags), flattened so that the
  * layers can be merged key by key and a conflict can name where each value came from.
  */
-import type { ComponentName, SelectorName } from './parse';
+import type { BrokerName, ComponentName, SelectorName } from './parse';
 
 /** Every setting, flat, in the units of `Config`: milliseconds and normalised server lists. */
 export interface Settings {
   transport: ComponentName | object;
-  broker: ComponentName | object;
+  broker: BrokerName | object;
   registry: ComponentName | object;
   transportAddress: string[];
   brokerAddress: string[];

@@ -8,11 +8,15 @@ import { parseServers } from '../nats/servers';
 
 /** A component chosen by name: the implementations micro-nats ships. */
 export const COMPONENT_NAMES = Object.freeze(['nats', 'memory'] as const);
+/** Brokers chosen by name: the components' names plus `jetstream` (durable events; the broker only). */
+export const BROKER_NAMES = Object.freeze([...COMPONENT_NAMES, 'jetstream'] as const);
 /** Node selection strategies of the client. */
 export const SELECTOR_NAMES = Object.freeze(['random', 'roundRobin'] as const);
 
 /** `'nats'` or `'memory'`. */
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
+/** `'nats'`, `'memory'` or `'jetstream'`. */
+export type BrokerName = (typeof BROKER_NAMES)[number];
 /** `'random'` or `'roundRobin'`. */
 export type SelectorName = (typeof SELECTOR_NAMES)[number];
 
@@ -25,6 +29,13 @@ export function parseComponent(raw: string, label: string): ComponentName {
   const v = raw.trim().toLowerCase();
   if ((COMPONENT_NAMES as readonly string[]).includes(v)) return v as ComponentName;
   throw bad(label, raw, `one of ${COMPONENT_NAMES.join(', ')}`);
+}
+
+/** `nats`, `memory` or `jetstream`, case-insensitive. */
+export function parseBroker(raw: string, label: string): BrokerName {
+  const v = raw.trim().toLowerCase();
+  if ((BROKER_NAMES as readonly string[]).includes(v)) return v as BrokerName;
+  throw bad(label, raw, `one of ${BROKER_NAMES.join(', ')}`);
 }
 
 /** `random` or `roundRobin`; `roundrobin`, `round_robin` and `round-robin` are accepted too. */

@@ -3,7 +3,7 @@
  * names, the parsed value and the label it came from (`--registry`, `MICRO_REGISTRY`).
  */
 import {
-  parseAddresses, parseBool, parseComponent, parseCount, parseDuration, parseMetadata, parseSeconds, parseSelector,
+  parseAddresses, parseBool, parseBroker, parseComponent, parseCount, parseDuration, parseMetadata, parseSeconds, parseSelector,
   parseServiceName, parseSubjectPrefix, parseToken,
 } from './parse';
 import type { Layer, SettingKey } from './layer';
@@ -14,7 +14,7 @@ interface FlagSpec { readonly flag: string; readonly key: SettingKey; readonly p
 export const FLAGS: readonly FlagSpec[] = Object.freeze([
   { flag: 'transport', key: 'transport', parse: parseComponent },
   { flag: 'transport_address', key: 'transportAddress', parse: parseAddresses },
-  { flag: 'broker', key: 'broker', parse: parseComponent },
+  { flag: 'broker', key: 'broker', parse: parseBroker },
   { flag: 'broker_address', key: 'brokerAddress', parse: parseAddresses },
   { flag: 'registry', key: 'registry', parse: parseComponent },
   { flag: 'registry_address', key: 'registryAddress', parse: parseAddresses },

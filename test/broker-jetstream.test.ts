@@ -1,0 +1,234 @@
+/**
+ * What the JetStream broker adds to the broker contract (which runs on it in broker.test.ts): stored events
+ * survive crashed subscribers, subscribers that are down, a server restart and a cluster node's death;
+ * failing events are redelivered and then dead-lettered; publishes deduplicate by id; replay from a sequence.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { expect } from 'chai';
+import type { Delivery, Event, SubscribeOptions } from '../lib/broker/index';
+import { JetStreamBroker, type JetStreamBrokerOptions } from '../lib/broker/jetstream';
+import { DEAD_LETTER_HEADERS } from '../lib/broker/jetstream-names';
+import type { DurableSubscribeOptions } from '../lib/broker/jetstream-options';
+import { Codes, MicroError } from '../lib/errors';
+import { startNatsCluster, startNatsServer, type NatsCluster, type NatsServer } from '../lib/testing';
+import { msg, record, text } from './broker-support';
+import { natsUrl } from './support/nats';
+import { rejection, sleep, waitFor } from './support/wait';
+
+let seq = 0;
+const unique = (s: string) => `${s}${process.pid}x${++seq}`;
+/** JetStream options through the contract's record() helper. */
+const durable = (o: DurableSubscribeOptions): SubscribeOptions => o;
+
+describe('JetStreamBroker', function () {
+  this.timeout(20_000);
+  let made: JetStreamBroker[] = [];
+  const broker = async (stream: string, o: JetStreamBrokerOptions = {}, servers: string | string[] = natsUrl()) => {
+    const b = new JetStreamBroker({ servers, ...o, jetstream: { stream: { name: stream, storage: 'memory' }, ...o.jetstream } });
+    made.push(b);
+    await b.connect();
+    return b;
+  };
+  afterEach(async () => {
+    await Promise.all(made.map((b) => b.disconnect({ drain: false })));
+    made = [];
+  });
+
+  describe('streams', () => {
+    it('creates the stream, binds it again, and rejects 409 naming a setting that conflicts', async () => {
+      const name = unique('CONF');
+      await broker(name, { jetstream: { stream: { name, subjects: [`${name}.>`], storage: 'memory', maxAge: 60_000 } } });
+      await broker(name, { jetstream: { stream: { name, subjects: [`${name}.>`], storage: 'memory', maxAge: 60_000 } } });
+      const other = new JetStreamBroker({ servers: natsUrl(), jetstream: { stream: { name, subjects: [`${name}.>`], storage: 'memory', maxAge: 1_000 } } });
+      const err = await rejection(other.connect());
+      expect(err).to.be.instanceOf(MicroError).with.property('code', Codes.Conflict);
+      expect(err.detail).to.contain('max_age');
+      const nc = await connect({ servers: natsUrl() });
+      const info = await (await jetstreamManager(nc)).streams.info(name);
+      await nc.close();
+      expect(info.config.max_age).to.equal(60_000 * 1e6); // not re-created
+    });
+
+    it('rejects 400 a topic outside configured subjects; without subjects, captures each topic used', async () => {
+      const name = unique('SUBJ');
+      const fixed = await broker(name, { jetstream: { stream: { name, subjects: [`${name}.in.>`], storage: 'memory' } } });
+      expect((await rejection(fixed.publish(`${name}.out`, msg('x')))).code).to.equal(Codes.BadRequest);
+      expect((await rejection(fixed.subscribe(`${name}.out`, () => {}))).code).to.equal(Codes.BadRequest);
+      const managed = await broker(unique('MANAGED'));
+      const r = await record(managed, `${name}.a.*`);
+      await managed.publish(`${name}.a.b`, msg('1'));
+      await managed.publish(`${name}.c`, msg('2'));
+      await waitFor(() => r.bodies.length === 1, 'the event');
+      expect(r.bodies).to.deep.equal(['1']);
+    });
+  });
+
+  it('acks after the handler: ctx delivery info counts attempts; a failing event is redelivered, then dead-lettered once', async () => {
+    const stream = unique('DLQ');
+    const topic = `${stream}.orders`;
+    const b = await broker(stream, { jetstream: { nakDelay: 50, deadLetterPrefix: 'dead' }, errorHandler: () => {} });
+    const dead = await connect({ servers: natsUrl() });
+    const letters: { header: Record<string, string>; body: string }[] = [];
+    dead.subscribe(`dead.${topic}`, { callback: (_e, m) => {
+      const header: Record<string, string> = {};
+      for (const k of m.headers!.keys()) header[k] = m.headers!.get(k);
+      letters.push({ header, body: m.string() });
+    } });
+    await dead.flush();
+    const deliveries: Delivery[] = [];
+    await b.subscribe(topic, (e) => { deliveries.push(e.delivery!()); throw new MicroError('test', 422, 'no stock'); }, { maxDeliver: 3 });
+    const ok: string[] = [];
+    await b.subscribe(`${stream}.fine`, async (e) => { ok.push(text(e)); });
+    await b.publish(topic, msg('order-1', { 'X-Trace': 't1' }));
+    await b.publish(`${stream}.fine`, msg('fine'));
+    await waitFor(() => letters.length === 1, 'the dead letter');
+    await sleep(300); // ample for a 4th delivery or a 2nd dead letter at a 50 ms redelivery delay
+    expect(deliveries.map((d) => [d.attempt, d.redelivered])).to.deep.equal([[1, false], [2, true], [3, true]]);
+    expect(new Set(deliveries.map((d) => d.streamSequence)).size).to.equal(1);
+    expect(letters).to.have.length(1);
+    expect(letters[0].body).to.equal('order-1');
+    expect(letters[0].header).to.include({ 'X-Trace': 't1', [DEAD_LETTER_HEADERS.error]: 'no stock', [DEAD_LETTER_HEADERS.code]: '422',
+      [DEAD_LETTER_HEADERS.topic]: topic, [DEAD_LETTER_HEADERS.deliveries]: '3' });
+    expect(ok).to.deep.equal(['fine']);
+    await dead.close();
+  });
+
+  it('stores duplicate publishes with one id once, and replays in order from a stream sequence', async () => {
+    const stream = unique('DEDUP');
+    const topic = `${stream}.t`;
+    const b = await broker(stream);
+    await b.subscribe(topic, () => {}); // captures the topic
+    for (let i = 0; i < 3; i++) await b.publish(topic, msg('once'), { id: 'order-42' });
+    for (const s of ['a', 'b', 'c', 'd']) await b.publish(topic, msg(s));
+    const all = await record(b, topic, durable({ deliverPolicy: 'all' }));
+    await waitFor(() => all.bodies.length === 5, 'five stored events');
+    await sleep(100);
+    expect(all.bodies).to.deep.equal(['once', 'a', 'b', 'c', 'd']);
+    const from = all.events[2].delivery!().streamSequence;
+    const replay = await record(b, topic, durable({ startSequence: from }));
+    await waitFor(() => replay.bodies.length === 3, 'the replay');
+    expect(replay.bodies).to.deep.equal(['b', 'c', 'd']);
+  });
+
+  it('redelivers to another member the event whose subscriber was SIGKILLed mid-handler', async () => {
+    const stream = unique('KILL');
+    const topic = `${stream}.work`;
+    await broker(stream); // the stream exists before the child binds it
+    const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'js-subscriber.js'), natsUrl(), stream, topic, 'workers', '1000'],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const killChild = () => child.kill('SIGKILL');
+    process.once('exit', killChild);
+    try {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+      await waitFor(() => out.includes('ready'), 'the child subscriber', 10_000);
+      const pub = await broker(stream);
+      await pub.publish(topic, msg('order-7'));
+      await waitFor(() => out.includes('got order-7'), 'the child to start handling');
+      const member = await broker(stream);
+      const handled: Event[] = [];
+      await member.subscribe(topic, async (e) => { handled.push(e); }, { queue: 'workers', ackWait: 1000 });
+      child.kill('SIGKILL');
+      await waitFor(() => handled.length === 1, 'the redelivery to the other member', 8_000);
+      expect(text(handled[0])).to.equal('order-7');
+      expect(handled[0].delivery!()).to.include({ attempt: 2, redelivered: true });
+    } finally {
+      process.removeListener('exit', killChild);
+      killChild();
+    }
+  });
+
+  it('delivers what was published while every subscriber was down, in order per subject, once they start', async () => {
+    const stream = unique('DOWN');
+    const topic = `${stream}.orders`;
+    const subscribe = async (b: JetStreamBroker, durable: string, got: string[]) =>
+      b.subscribe(`${topic}.*`, async (e) => { got.push(`${e.topic().slice(topic.length + 1)}:${text(e)}`); }, { durable, deliverPolicy: 'all' });
+    const first = [await broker(stream), await broker(stream)];
+    await subscribe(first[0], 'billing', []);
+    await subscribe(first[1], 'shipping', []);
+    await Promise.all(first.map((b) => b.disconnect()));
+    const pub = await broker(stream);
+    for (let i = 0; i < 30; i++) await pub.publish(`${topic}.${i % 2 ? 'eu' : 'us'}`, msg(String(i)));
+    const billing: string[] = [];
+    const shipping: string[] = [];
+    await subscribe(await broker(stream), 'billing', billing);
+    await subscribe(await broker(stream), 'shipping', shipping);
+    await waitFor(() => billing.length === 30 && shipping.length === 30, 'all 30 events at both');
+    for (const got of [billing, shipping]) {
+      for (const region of ['eu', 'us']) {
+        const seen = got.filter((g) => g.startsWith(region)).map((g) => Number(g.split(':')[1]));
+        expect(seen).to.deep.equal([...seen].sort((x, y) => x - y)).and.to.have.length(15);
+      }
+    }
+  });
+
+  describe('with a nats-server of its own (file storage)', () => {
+    let server: NatsServer;
+    before(async () => { server = await startNatsServer({ jetstream: true }); });
+    after(async () => { await server?.stop(); });
+
+    it('loses nothing across a nats-server crash and restart', async () => {
+      const file = { stream: { name: 'EVENTS', storage: 'file' as const } };
+      const sub = await broker('EVENTS', { jetstream: file }, server.url);
+      await sub.subscribe('restart.orders', () => {}, { queue: 'shipping' });
+      await sub.disconnect();
+      const pub = await broker('EVENTS', { jetstream: file }, server.url);
+      for (let i = 0; i < 20; i++) await pub.publish('restart.orders', msg(String(i)));
+      await pub.disconnect({ drain: false });
+      await server.kill();
+      await server.restart();
+      const again = await broker('EVENTS', { jetstream: file }, server.url);
+      const r = await record(again, 'restart.orders', { queue: 'shipping' });
+      await waitFor(() => r.bodies.length === 20, 'the 20 stored events after the restart', 10_000);
+      expect(r.bodies).to.deep.equal(Array.from({ length: 20 }, (_, i) => String(i)));
+    });
+  });
+
+  describe('on a 3-node JetStream cluster, replicas 3', () => {
+    let cluster: NatsCluster;
+    before(async function () {
+      this.timeout(30_000);
+      cluster = await startNatsCluster(3, { jetstream: true });
+    });
+    after(async () => { await cluster?.stop(); });
+
+    it('loses nothing when a node dies during publishing and consuming', async function () {
+      this.timeout(45_000);
+      const js = { stream: { name: 'REPLICATED', replicas: 3, storage: 'file' as const } };
+      const open = async () => {
+        for (let i = 0; ; i++) { // the meta leader may still be being elected
+          try { return await broker('REPLICATED', { jetstream: js }, cluster.urls); } catch (err) { if (i >= 20) throw err; await sleep(250); }
+        }
+      };
+      const pub = await open();
+      // The stream's leader is the node whose death matters most: it orders and replicates every write.
+      const killStreamLeader = async () => {
+        const nc = await connect({ servers: cluster.urls });
+        const leader = (await (await jetstreamManager(nc)).streams.info('REPLICATED')).cluster?.leader ?? '';
+        await nc.close();
+        const node = Number(/micro-nats-(\d+)/.exec(leader)?.[1] ?? -1);
+        if (node >= 0) await cluster.kill(node);
+        return node;
+      };
+      const got = new Set<string>();
+      const workers = [await open(), await open()];
+      for (const w of workers) await w.subscribe('cluster.orders', async (e) => { got.add(text(e)); }, { queue: 'workers', ackWait: 1000 });
+      const publish = async (i: number) => {
+        for (let attempt = 0; ; attempt++) { // a publish the cluster did not confirm is retried with its id: stored once
+          try { return await pub.publish('cluster.orders', msg(String(i)), { id: `o-${i}` }); } catch (err) { if (attempt >= 40) throw err; await sleep(250); }
+        }
+      };
+      const killed = { node: -1 };
+      for (let i = 0; i < 200; i++) {
+        if (i === 100) killed.node = await killStreamLeader();
+        await publish(i);
+      }
+      expect(killed.node).to.be.within(0, 2);
+      await waitFor(() => got.size === 200, `all 200 events (got ${got.size})`, 30_000);
+      expect(got.size).to.equal(200);
+    });
+  });
+});
