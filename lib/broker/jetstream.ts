@@ -10,6 +10,7 @@ import type { Handler, PublishOptions, Subscriber } from './index';
 import { JetStreamSubscriber, openConsumer, type ConsumerPlan } from './jetstream-consumer';
 import { checkDurableOptions, consumerName, resolveJetStream, type DurableSubscribeOptions, type JetStreamSettings,
   type ResolvedJetStream } from './jetstream-options';
+import { MSG_ID_HEADER } from './jetstream-names';
 import { EventStream } from './jetstream-stream';
 import type { NatsBrokerOptions } from './nats';
 import { BROKER_ID, checkHandler, checkMessage, notConnected, queueOf, TopicCheck, within } from './options';
@@ -63,7 +64,9 @@ export class JetStreamBroker extends BaseBroker<JetStreamSubscriber> {
     }
     await stream.capture(topic);
     try {
-      await client.publish(topic, m.body, { headers: toNatsHeaders(m.header), ...(opts.id ? { msgID: opts.id } : {}) });
+      // The id travels as the Nats-Msg-Id header itself (the encoded header block is not a mutable MsgHdrs).
+      const header = opts.id ? { ...m.header, [MSG_ID_HEADER]: opts.id } : m.header;
+      await client.publish(topic, m.body, { headers: toNatsHeaders(header) });
     } catch (err) {
       throw err instanceof MicroError ? err : unavailable(BROKER_ID, `JetStream did not store the event on "${topic}": ${(err as Error).message}`);
     }
