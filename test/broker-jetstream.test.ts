@@ -7,12 +7,15 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import 'reflect-metadata';
 import { expect } from 'chai';
 import type { Delivery, Event, SubscribeOptions } from '../lib/broker/index';
 import { JetStreamBroker, type JetStreamBrokerOptions } from '../lib/broker/jetstream';
 import { DEAD_LETTER_HEADERS } from '../lib/broker/jetstream-names';
 import type { DurableSubscribeOptions } from '../lib/broker/jetstream-options';
 import { Codes, MicroError } from '../lib/errors';
+import { bootstrap, Service, Subscribe, type Context } from '../index';
+import { resolveConfig } from '../lib/config';
 import { startNatsCluster, startNatsServer, type NatsCluster, type NatsServer } from '../lib/testing';
 import { msg, record, text } from './broker-support';
 import { natsUrl } from './support/nats';
@@ -230,5 +233,47 @@ describe('JetStreamBroker', function () {
       await waitFor(() => got.size === 200, `all 200 events (got ${got.size})`, 30_000);
       expect(got.size).to.equal(200);
     });
+  });
+});
+
+describe('JetStream broker selection and durable @Subscribe options', () => {
+  it('is chosen by name in code, by --broker and by MICRO_BROKER; only for the broker', () => {
+    expect(resolveConfig({ broker: 'jetstream', argv: [], env: {} }).broker).to.equal('jetstream');
+    expect(resolveConfig({ argv: ['--broker', 'jetstream'], env: {} }).broker).to.equal('jetstream');
+    expect(resolveConfig({ argv: [], env: { MICRO_BROKER: 'JetStream' } }).broker).to.equal('jetstream');
+    expect(() => resolveConfig({ argv: ['--transport=jetstream'], env: {} })).to.throw(/^--transport: "jetstream" is not one of nats, memory$/);
+    expect(() => resolveConfig({ registry: 'jetstream' as 'nats', argv: [], env: {} })).to.throw(/^registry: "jetstream" is not one of nats, memory/);
+  });
+
+  it('hands a durable subscriber its delivery info in ctx, and deduplicates client publishes by id', async () => {
+    const topic = `selected.${process.pid}.orders`;
+    const got: { id: number; attempt?: number }[] = [];
+    @Service('ledger')
+    class Ledger {
+      @Subscribe(topic, { durable: true, ackWait: 2_000, maxDeliver: 2, deliverPolicy: 'new' })
+      async book(o: { id: number }, ctx: Context) { got.push({ id: o.id, attempt: ctx.delivery?.attempt }); }
+    }
+    const app = await bootstrap({ services: [Ledger], address: natsUrl(), broker: 'jetstream', argv: [], env: {},
+      jetstream: { stream: { name: `SELECTED${process.pid}`, storage: 'memory' } } });
+    try {
+      expect(app.broker.toString()).to.equal('jetstream');
+      for (const id of [1, 1, 2]) await app.client.publish(topic, { id }, { id: `order-${id}` });
+      await waitFor(() => got.length === 2, 'two stored events');
+      await sleep(100);
+      expect(got).to.deep.equal([{ id: 1, attempt: 1 }, { id: 2, attempt: 1 }]);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('refuses durable options at bootstrap on a broker that cannot keep events, and bad ones at decoration', async () => {
+    @Service('volatile')
+    class Volatile { @Subscribe('volatile.t', { durable: true }) on() {} }
+    const err = await rejection(bootstrap({ services: [Volatile], address: natsUrl(), argv: [], env: {} }));
+    expect(err.message).to.equal("@Subscribe on Volatile.on: durable delivery options need broker 'jetstream', not 'nats'");
+    expect(() => {
+      class Bad { @Subscribe('bad.t', { maxDeliver: 0 }) on() {} }
+      return Bad;
+    }).to.throw(/^@Subscribe on Bad\.on: jetstream option maxDeliver: expected an integer >= 1, got 0$/);
   });
 });
