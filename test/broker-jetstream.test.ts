@@ -168,6 +168,26 @@ describe('JetStreamBroker', function () {
     }
   });
 
+  it('on a graceful stop lets running handlers finish and ack: the other member gets the rest, none twice', async () => {
+    const stream = unique('STOP');
+    const topic = `${stream}.jobs`;
+    const [a, b, pub] = [await broker(stream), await broker(stream), await broker(stream)];
+    const started: string[] = [];
+    const byA: string[] = [];
+    const byB: string[] = [];
+    await a.subscribe(topic, async (e) => { started.push(text(e)); await sleep(200); byA.push(text(e)); }, { queue: 'jobs', ackWait: 1_000 });
+    await b.subscribe(topic, async (e) => { byB.push(text(e)); }, { queue: 'jobs', ackWait: 1_000 });
+    for (let i = 0; i < 20; i++) await pub.publish(topic, msg(String(i)));
+    await waitFor(() => started.length > 0, 'a handler running at the member that stops');
+    await a.disconnect(); // drains: running handlers finish and ack
+    expect(byA.sort()).to.deep.equal(started.sort());
+    for (let i = 20; i < 30; i++) await pub.publish(topic, msg(String(i)));
+    await waitFor(() => byA.length + byB.length >= 30, 'all 30 events handled');
+    await sleep(1_300); // past ackWait: an event handled but not acked would come again now
+    const all = [...byA, ...byB].map(Number).sort((x, y) => x - y);
+    expect(all).to.deep.equal(Array.from({ length: 30 }, (_, i) => i));
+  });
+
   describe('with a nats-server of its own (file storage)', () => {
     let server: NatsServer;
     before(async () => { server = await startNatsServer({ jetstream: true }); });
