@@ -61,11 +61,17 @@ describe('JetStreamBroker', function () {
       expect((await rejection(fixed.publish(`${name}.out`, msg('x')))).code).to.equal(Codes.BadRequest);
       expect((await rejection(fixed.subscribe(`${name}.out`, () => {}))).code).to.equal(Codes.BadRequest);
       const managed = await broker(unique('MANAGED'));
-      const r = await record(managed, `${name}.a.*`);
-      await managed.publish(`${name}.a.b`, msg('1'));
-      await managed.publish(`${name}.c`, msg('2'));
+      const free = `m${name}`; // topics no other stream captures
+      const r = await record(managed, `${free}.a.*`);
+      await managed.publish(`${free}.a.b`, msg('1'));
+      await managed.publish(`${free}.c`, msg('2'));
       await waitFor(() => r.bodies.length === 1, 'the event');
       expect(r.bodies).to.deep.equal(['1']);
+      // Overlapping subjects in one stream are refused by the server: a partial overlap is a 400, not stored twice.
+      expect((await rejection(managed.subscribe(`${free}.*.b`, () => {})))).to.be.instanceOf(MicroError).with.property('code', Codes.BadRequest);
+      const wider = await record(managed, `${free}.>`); // covers both: replaces them
+      await managed.publish(`${free}.a.b`, msg('3'));
+      await waitFor(() => wider.bodies.length === 1 && r.bodies.length === 2, 'the event at both subscriptions');
     });
   });
 
@@ -99,7 +105,7 @@ describe('JetStreamBroker', function () {
     await dead.close();
   });
 
-  it('stores duplicate publishes with one id once, and replays in order from a stream sequence', async () => {
+  it('stores duplicate publishes with one id once, and replays in order from a stream sequence or a time', async () => {
     const stream = unique('DEDUP');
     const topic = `${stream}.t`;
     const b = await broker(stream);
@@ -114,6 +120,14 @@ describe('JetStreamBroker', function () {
     const replay = await record(b, topic, durable({ startSequence: from }));
     await waitFor(() => replay.bodies.length === 3, 'the replay');
     expect(replay.bodies).to.deep.equal(['b', 'c', 'd']);
+    await sleep(20);
+    const since = new Date();
+    await sleep(20);
+    for (const s of ['e', 'f']) await b.publish(topic, msg(s));
+    const recent = await record(b, topic, durable({ startTime: since }));
+    await waitFor(() => recent.bodies.length === 2, 'the replay from a time');
+    await sleep(100);
+    expect(recent.bodies).to.deep.equal(['e', 'f']);
   });
 
   it('redelivers to another member the event whose subscriber was SIGKILLed mid-handler', async () => {

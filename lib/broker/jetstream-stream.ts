@@ -58,7 +58,8 @@ export class EventStream {
 
   /**
    * Makes sure `topic` is captured. Configured subjects: 400 when it is not. Otherwise the topic is added
-   * (a wildcard replaces the subjects it covers, so no event is stored twice).
+   * (a wildcard replaces the subjects it covers: the server refuses overlapping subjects in one stream;
+   * a partial overlap, such as `a.*.x` next to `a.b.*`, rejects 400).
    */
   async capture(topic: string): Promise<void> {
     if (this.known.has(topic)) return;
@@ -83,7 +84,10 @@ export class EventStream {
         throw badRequest(BROKER_ID, `stream ${this.name} already captures ${subjects.length} topics: configure jetstream.stream.subjects`);
       }
       const next = [...subjects.filter((s) => !covers(topic, s)), topic];
-      await this.jsm.streams.update(this.name, { ...info.config, subjects: next });
+      await this.jsm.streams.update(this.name, { ...info.config, subjects: next }).catch((err: Error) => {
+        // e.g. "a.*.x" next to "a.b.*": they overlap without either covering the other.
+        throw badRequest(BROKER_ID, `stream ${this.name} cannot add topic "${topic}": ${err.message}; configure jetstream.stream.subjects`);
+      });
     }
     throw new MicroError(BROKER_ID, 503, `stream ${this.name}: could not add topic "${topic}" (concurrent updates)`);
   }
