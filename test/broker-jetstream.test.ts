@@ -222,6 +222,23 @@ describe('JetStreamBroker', function () {
       await waitFor(() => r.bodies.length === 20, 'the 20 stored events after the restart', 10_000);
       expect(r.bodies).to.deep.equal(Array.from({ length: 20 }, (_, i) => String(i)));
     });
+
+    it('keeps a connected subscriber consuming across a restart', async () => {
+      const file = { stream: { name: 'LIVE', storage: 'file' as const } };
+      const sub = await broker('LIVE', { jetstream: file }, server.url);
+      const r = await record(sub, 'live.orders', { queue: 'shipping' });
+      const pub = await broker('LIVE', { jetstream: file }, server.url);
+      await pub.publish('live.orders', msg('before'));
+      await waitFor(() => r.bodies.length === 1, 'the event before the restart');
+      await server.kill();
+      await server.restart();
+      for (let i = 0; i < 10; i++) {
+        await waitFor(() => pub.publish('live.orders', msg(String(i)), { id: `live-${i}` }).then(() => true, () => false),
+          'a stored publish after the restart', 10_000);
+      }
+      await waitFor(() => r.bodies.length >= 11, 'the events published after the restart', 15_000);
+      expect(new Set(r.bodies)).to.deep.equal(new Set(['before', ...Array.from({ length: 10 }, (_, i) => String(i))]));
+    });
   });
 
   describe('on a 3-node JetStream cluster, replicas 3', () => {
