@@ -75,6 +75,20 @@ describe('JetStreamBroker', function () {
     });
   });
 
+  it('binds a durable consumer again by name, and rejects 409 when the name is taken for another topic', async () => {
+    const stream = unique('DUR');
+    const b = await broker(stream);
+    const first = await record(b, `${stream}.a`, durable({ durable: 'audit' }));
+    await first.sub.unsubscribe();
+    await b.publish(`${stream}.a`, msg('while away'));
+    const again = await record(b, `${stream}.a`, durable({ durable: 'audit', ackWait: 5_000 }));
+    await waitFor(() => again.bodies.length === 1, 'the event published while unsubscribed');
+    expect(again.sub.options()).to.deep.equal({ durable: 'audit' });
+    const err = await rejection(b.subscribe(`${stream}.b`, () => {}, { durable: 'audit' }));
+    expect(err).to.be.instanceOf(MicroError).with.property('code', Codes.Conflict);
+    expect(err.detail).to.contain(`exists for "${stream}.a"`);
+  });
+
   it('acks after the handler: ctx delivery info counts attempts; a failing event is redelivered, then dead-lettered once', async () => {
     const stream = unique('DLQ');
     const topic = `${stream}.orders`;
