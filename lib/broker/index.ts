@@ -1,9 +1,9 @@
 /**
  * Broker: asynchronous, fire-and-forget messaging (seed, "Broker"). A topic is a NATS subject;
  * subscribers that share a `queue` name form a queue group and each message goes to one of them;
- * without a queue every subscriber receives every message. Delivery is at-most-once.
+ * without a queue every subscriber receives every message. Delivery is at-most-once on core NATS and memory.
  * Errors are {@link MicroError}s: 400 bad topic, queue or message, 413 over the server's max_payload,
- * 503 not connected or NATS unreachable.
+ * 503 not connected or NATS unreachable; JetStream adds 409 for a stream or consumer configured otherwise.
  *
  * Only types live here; the implementations are `NatsBroker` (`./nats`), `JetStreamBroker` (`./jetstream`, durable:
  * at-least-once, see there) and `MemoryBroker` (`./memory`).
@@ -17,7 +17,10 @@ export interface Event {
   topic(): string;
   /** The message: headers as published, the body as the raw bytes published (never re-encoded). */
   message(): Message;
-  /** Acknowledges the message. A no-op on core NATS and memory (at-most-once); resolves, never rejects. */
+  /**
+   * Acknowledges the message. A no-op on core NATS and memory (at-most-once). JetStream acks the stored event
+   * (it also acks by itself once the handler resolves; a second ack does nothing). Resolves, never rejects.
+   */
   ack(): Promise<void>;
   /** The error the handler threw or rejected with when the event reaches the error handler; otherwise undefined. */
   error(): Error | undefined;
