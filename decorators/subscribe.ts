@@ -36,7 +36,7 @@ export function Subscribe(topic: string, options: SubscribeOptions = {}): Method
     const at = `@Subscribe on ${where(target, key)}`;
     const problem = typeof topic === 'string' ? subjectProblem(topic, true) : 'it is not a string';
     if (problem) throw new Error(`${at}: topic ${JSON.stringify(topic)} is invalid: ${problem}`);
-    if (options === null || typeof options !== 'object') throw new Error(`${at}: options must be { queue? }, got ${JSON.stringify(options)}`);
+    if (options === null || typeof options !== 'object') throw new Error(`${at}: options must be { queue?, durable?, ackWait?, maxDeliver?, deliverPolicy?, startTime?, startSequence? }, got ${JSON.stringify(options)}`);
     if (options.queue !== undefined && !isToken(options.queue)) {
       throw new Error(`${at}: queue ${JSON.stringify(options.queue)} must be a non-empty string without spaces`);
     }
