@@ -87,6 +87,20 @@ describe('JetStreamBroker', function () {
     const err = await rejection(b.subscribe(`${stream}.b`, () => {}, { durable: 'audit' }));
     expect(err).to.be.instanceOf(MicroError).with.property('code', Codes.Conflict);
     expect(err.detail).to.contain(`exists for "${stream}.a"`);
+    // Ephemeral consumers go with their subscriptions (after a drain too); the durable one stays.
+    await b.subscribe(`${stream}.a`, () => {});
+    await b.subscribe(`${stream}.b`, () => {});
+    const consumers = async () => {
+      const nc = await connect({ servers: natsUrl() });
+      const names: string[] = [];
+      for await (const c of (await jetstreamManager(nc)).consumers.list(stream)) names.push(c.name);
+      await nc.close();
+      return names;
+    };
+    expect(await consumers()).to.have.length(3);
+    await b.disconnect();
+    await waitFor(async () => (await consumers()).length === 1, 'only the durable consumer left');
+    expect(await consumers()).to.deep.equal(['audit']);
   });
 
   it('acks after the handler: ctx delivery info counts attempts; a failing event is redelivered, then dead-lettered once', async () => {

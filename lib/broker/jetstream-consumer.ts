@@ -88,14 +88,15 @@ export async function openConsumer(jsm: JetStreamManager, p: ConsumerPlan): Prom
 export class JetStreamSubscriber implements Subscriber {
   private readonly dispatcher: Dispatcher;
   private stopped = false;
+  /** The consumer was let go (an ephemeral one deleted). */
+  private released = false;
   private messages?: ConsumerMessages;
   private readonly headerMemo = new Map<string, ReadHeaders>();
-  private readonly handler: Handler;
 
   constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient, private readonly jsm: JetStreamManager,
-              private readonly plan: ConsumerPlan, private readonly name: string, handler: Handler,
+              private readonly plan: ConsumerPlan, private readonly name: string, private readonly handler: Handler,
               private readonly onError: () => ErrorHandler, private readonly forget: (s: JetStreamSubscriber) => void) {
-    this.handler = handler;
+    // Every event is settled by run() (ack, nak or dead letter), which reports failures itself.
     this.dispatcher = new Dispatcher((e) => this.run(e as JetStreamEvent), () => () => undefined);
   }
 
@@ -125,10 +126,13 @@ export class JetStreamSubscriber implements Subscriber {
     await this.dispatcher.settled();
   }
 
+  /** Ends delivery at once (also after a drain). */
   stop(): void {
-    if (this.stopped) return;
     this.halt();
-    // An ephemeral consumer goes with its subscription; durable ones keep their place for the next start.
+    if (this.released) return;
+    this.released = true;
+    // An ephemeral consumer goes with its subscription (else the server drops it after 30 s idle);
+    // durable ones keep their place for the next start.
     if (!this.plan.durable && !this.nc.isClosed()) void this.jsm.consumers.delete(this.plan.stream, this.name).catch(() => undefined);
   }
 
