@@ -230,6 +230,19 @@ describe('JetStreamBroker', function () {
     expect(all).to.deep.equal(Array.from({ length: 30 }, (_, i) => i));
   });
 
+  it('rejects connect() with 503 on a nats-server without JetStream, and publish stays refused', async () => {
+    const plain = await startNatsServer();
+    try {
+      const b = new JetStreamBroker({ servers: plain.url });
+      const err = await rejection(b.connect());
+      expect(err).to.be.instanceOf(MicroError).with.property('code', Codes.Unavailable);
+      expect(err.detail).to.contain('JetStream');
+      expect((await rejection(b.publish('x', msg('x')))).code).to.equal(Codes.Unavailable);
+    } finally {
+      await plain.stop();
+    }
+  });
+
   describe('with a nats-server of its own (file storage)', () => {
     let server: NatsServer;
     before(async () => { server = await startNatsServer({ jetstream: true }); });
