@@ -80,6 +80,7 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
       const [human, json] = await Promise.all([cli(['services']), cli(['services', '--json'])]);
       expect(human.code, human.stderr).to.equal(0);
       expect(human.stdout).to.match(/^NAME\s+VERSIONS\s+NODES\s+PROTOCOL/);
+      expect(human.stderr, 'no spinner when stderr is not a terminal').to.equal('');
       expect(human.stdout).to.match(/clitest\s+1\.0\.0\s+1\s+micro-nats/);
       expect(human.stdout).to.match(/legacy\s+latest\s+1\s+go-micro/);
       expect(json.code, json.stderr).to.equal(0);
@@ -255,6 +256,21 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
     const [check] = JSON.parse(json.stdout);
     expect(check).to.deep.include({ service: 'clitest', node: node.id, address: node.address, status: 'ok', ok: true });
     expect(check.rttMs).to.be.a('number').above(0).and.below(2_000);
+  });
+
+  it('health: a node that does not answer is reported with its error, and the exit code is 3', async () => {
+    const dead = { name: 'clitest-dead', version: '1.0.0', metadata: {}, endpoints: [],
+      nodes: [{ id: 'dead-1', address: '_INBOX.nobodyhere', metadata: { server: 'micro-nats' } }] };
+    await app.registry.register(dead);
+    try {
+      const r = await cli(['health', 'clitest-dead', '--timeout', '1s', '--json']);
+      expect(r.code).to.equal(3);
+      const [check] = JSON.parse(r.stdout);
+      expect(check).to.deep.include({ node: 'dead-1', ok: false });
+      expect(check.error.code).to.be.oneOf([408, 503]);
+    } finally {
+      await app.registry.deregister(dead);
+    }
   });
 
   it('stats: gathers $SRV.STATS answers; exits 6 saying why when none answers', async () => {
