@@ -15,7 +15,7 @@ export const Exit = {
   ServerError: 3,
   /** The call or stream timed out (408). */
   Timeout: 4,
-  /** NATS cannot be reached at the address given. */
+  /** No connection to NATS at the address given: nothing answers, it timed out, or it refused the credentials. */
   Unreachable: 5,
   /** Nothing on the bus answers what the command needs (`stats` without NATS Service API responders). */
   Unsupported: 6,
@@ -30,7 +30,7 @@ export const EXIT_HELP = `Exit codes:
   2  the service answered a 4xx error (400 bad request, 404 not found, 409 conflict, ...)
   3  a 5xx error: the service failed, no node is running (503), or a node is unhealthy
   4  timeout (408)
-  5  NATS unreachable at the address given
+  5  cannot connect to NATS at the address given (unreachable, timed out, credentials refused)
   6  unsupported: nothing answers (stats needs services that speak the NATS Service API)`;
 
 /** An error the command raises itself, with the exit code it ends with and, when useful, what to do. */

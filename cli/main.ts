@@ -59,11 +59,14 @@ export function program(): Command {
   return p;
 }
 
+/** Exits once stdout and stderr are flushed: a connection attempt that timed out can leave a socket open. */
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 if (require.main === module) {
   const argv = process.argv;
   program().parseAsync(argv).catch((err: unknown) => {
     process.exitCode = report(err, argv.includes('--json'));
-  }).finally(() => {
-    if (process.exitCode === undefined) process.exitCode = Exit.Ok;
-  });
+  }).finally(() => exit(Number(process.exitCode ?? Exit.Ok)));
 }

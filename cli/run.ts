@@ -12,7 +12,7 @@ import { errorJson, errorText, note, outJson } from './output';
 export type Flags = ConnectionFlags & { json?: boolean } & Record<string, any>;
 
 /** What a body returns: an exit code other than 0 when it wants one (e.g. health with a failed node). */
-export type Body = (app: App, flags: Flags) => Promise<ExitCode | void>;
+export type Body<P> = (app: App, flags: Flags, prepared: P) => Promise<ExitCode | void>;
 
 /** Reports `err` on stderr (and as `{"error":…}` on stdout with `--json`); returns its exit code. */
 export function report(err: unknown, json: boolean | undefined): ExitCode {
@@ -21,8 +21,12 @@ export function report(err: unknown, json: boolean | undefined): ExitCode {
   return exitCodeOf(err);
 }
 
-/** Runs `body` on a fresh client; `nodeAddress` marks commands whose `--address` names a node, not NATS. */
-export async function run(cmd: Command, body: Body, o: { nodeAddress?: boolean } = {}): Promise<void> {
+/**
+ * Runs `body` on a fresh client. `prepare` reads the input first, so bad input fails as usage (exit 1)
+ * before any connecting; `nodeAddress` marks commands whose `--address` names a node, not NATS.
+ */
+export async function run<P = undefined>(cmd: Command, body: Body<P>,
+  o: { nodeAddress?: boolean; prepare?: (flags: Flags) => P } = {}): Promise<void> {
   const flags: Flags = mergedFlags(cmd);
   const connection: ConnectionFlags = { ...flags };
   // For call and stream, --address after the command names a node: NATS comes from --server or before the command.
@@ -33,8 +37,9 @@ export async function run(cmd: Command, body: Body, o: { nodeAddress?: boolean }
   let app: App | undefined;
   let code: ExitCode = Exit.Ok;
   try {
+    const prepared = o.prepare ? o.prepare(flags) : (undefined as P);
     app = await openClient(connection);
-    code = (await body(app, flags)) ?? Exit.Ok;
+    code = (await body(app, flags, prepared)) ?? Exit.Ok;
   } catch (err) {
     code = report(err, flags.json);
   } finally {

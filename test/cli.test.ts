@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsString } from 'class-validator';
@@ -298,26 +300,55 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
     }
   });
 
-  it('a closed port fails fast (< 3 s) with exit 5 and a message naming the address and what to do', async () => {
+  it('a closed port, or one that never answers, fails fast (< 3 s) with exit 5 and a message naming the address', async () => {
     const port = await freePort();
     const url = `nats://127.0.0.1:${port}`;
-    const [human, json, viaEnv, stats] = await Promise.all([
-      runCli(['services', '--server', url], {}),
-      runCli(['call', 'clitest', 'Sample.echo', '{"text":"x"}', '--json'], { MICRO_ADDRESS: url }),
-      runCli(['--address', url, 'health'], { NATS_URL: nats.url }),
-      runCli(['stats', '-s', url], {}),
-    ]);
-    for (const r of [human, json, viaEnv, stats]) {
-      expect(r.code, r.stderr).to.equal(5);
-      expect(r.ms).to.be.below(3_000);
-      expect(r.stderr).to.contain(`127.0.0.1:${port}`).and.to.contain('hint: is nats-server running there?');
+    // A loopback listener that accepts and never speaks NATS: the connection attempt must time out, not hang.
+    const silent = createServer(() => undefined).listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const silentUrl = `nats://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const [human, json, viaEnv, stats, mute] = await Promise.all([
+        runCli(['services', '--server', url], {}),
+        runCli(['call', 'clitest', 'Sample.echo', '{"text":"x"}', '--json'], { MICRO_ADDRESS: url }),
+        runCli(['--address', url, 'health'], { NATS_URL: nats.url }),
+        runCli(['stats', '-s', url], {}),
+        runCli(['services', '-s', silentUrl], {}),
+      ]);
+      for (const r of [human, json, viaEnv, stats]) {
+        expect(r.code, r.stderr).to.equal(5);
+        expect(r.ms).to.be.below(3_000);
+        expect(r.stderr).to.contain(`127.0.0.1:${port}`).and.to.contain('hint: is nats-server running there?');
+      }
+      expect(JSON.parse(json.stdout).error.detail).to.contain(url);
+      expect(mute.code, mute.stderr).to.equal(5);
+      expect(mute.ms).to.be.below(3_500);
+      expect(mute.stderr).to.contain(silentUrl);
+    } finally {
+      silent.close();
     }
-    expect(JSON.parse(json.stdout).error.detail).to.contain(url);
+  });
+
+  it('--user/--password reach NATS: right ones connect, wrong ones exit 5 with the server\'s reason', async () => {
+    const secured = await startNatsServer({ args: ['--user', 'cli', '--pass', 's3cret'] });
+    try {
+      const [ok, wrong] = await Promise.all([
+        runCli(['services', '--json', '--user', 'cli', '--password', 's3cret'], { NATS_URL: secured.url }),
+        runCli(['services', '--user', 'cli', '--password', 'nope'], { NATS_URL: secured.url }),
+      ]);
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(JSON.parse(ok.stdout)).to.deep.equal([]);
+      expect(wrong.code).to.equal(5);
+      expect(wrong.stderr).to.contain(secured.url).and.to.match(/authorization/i);
+    } finally {
+      await secured.stop();
+    }
   });
 
   it('usage errors exit 1; --help lists the commands and the exit codes', async () => {
     const [badJson, unknown, badCount, help] = await Promise.all([
-      cli(['call', 'clitest', 'Sample.echo', '{not json']),
+      // Bad input is reported as such even where NATS is unreachable: it is read before connecting.
+      runCli(['call', 'clitest', 'Sample.echo', '{not json', '-s', 'nats://127.0.0.1:1'], {}),
       cli(['frobnicate']),
       cli(['watch', '--count', '0']),
       cli(['--help']),
@@ -331,6 +362,6 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
     for (const c of ['services', 'describe', 'call', 'stream', 'publish', 'subscribe', 'watch', 'health', 'stats']) {
       expect(help.stdout).to.match(new RegExp(`\\n\\s+${c} `));
     }
-    expect(help.stdout).to.contain('Exit codes:').and.to.contain('5  NATS unreachable');
+    expect(help.stdout).to.contain('Exit codes:').and.to.contain('5  cannot connect to NATS');
   });
 });

@@ -37,12 +37,11 @@ export function eventCommands(program: Command, add: (c: Command) => Command): v
     .argument('<topic>', 'topic (a NATS subject), e.g. user.created')
     .argument('<event>', 'event body: JSON, @file.json, or - for stdin')
     .option('--metadata <k=v>', 'event metadata (a header), repeatable', collectMetadata))
-    .action((topic: string, event: string, _o, cmd: Command) => run(cmd, async (app, f) => {
-      const payload = readBody(event, 'event');
+    .action((topic: string, event: string, _o, cmd: Command) => run(cmd, async (app, f, payload) => {
       await app.client.publish(topic, payload, f.metadata ? { metadata: f.metadata } : {});
       if (f.json) outJson({ topic, published: true });
       else out(`published to ${topic}`);
-    }));
+    }, { prepare: () => readBody(event, 'event') }));
 
   add(program.command('subscribe').description('print events of a topic with their headers as they arrive, until Ctrl-C')
     .argument('<topic>', 'topic; wildcards * and > allowed')

@@ -33,20 +33,18 @@ function requestFlags(cmd: Command, timeoutHelp: string): Command {
 export function rpcCommands(program: Command, add: (c: Command, o?: { address?: boolean }) => Command): void {
   add(requestFlags(program.command('call').description('call an endpoint and print its response'),
     'whole-call budget, e.g. 500ms, 5s (default 5s)'), { address: false })
-    .action((service: string, endpoint: string, request: string | undefined, _o, cmd: Command) => run(cmd, async (app, f) => {
-      const body = readBody(request);
+    .action((service: string, endpoint: string, request: string | undefined, _o, cmd: Command) => run(cmd, async (app, f, body) => {
       const response = await app.client.call(service, endpoint, body, requestOptions(f));
       if (f.json) outJson(response ?? null);
       else out(human(response));
-    }, { nodeAddress: true }));
+    }, { nodeAddress: true, prepare: () => readBody(request) }));
 
   add(requestFlags(program.command('stream').description('call a streaming endpoint and print each item as it arrives'),
     'most to wait for each item, e.g. 5s (default 5s)'), { address: false })
-    .action((service: string, endpoint: string, request: string | undefined, _o, cmd: Command) => run(cmd, async (app, f) => {
-      const body = readBody(request);
+    .action((service: string, endpoint: string, request: string | undefined, _o, cmd: Command) => run(cmd, async (app, f, body) => {
       for await (const item of app.client.stream(service, endpoint, body, requestOptions(f))) {
         if (f.json) outJson(item ?? null);
         else out(human(item));
       }
-    }, { nodeAddress: true }));
+    }, { nodeAddress: true, prepare: () => readBody(request) }));
 }
