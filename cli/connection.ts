@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { bootstrap, type App } from 'micro-nats';
 import { CliError, Exit } from './exit';
 
@@ -109,4 +109,19 @@ export async function openClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv 
       'is nats-server running there? Give the address with --server (or --address), MICRO_ADDRESS or NATS_URL');
   }
   return app;
+}
+
+/**
+ * A plain nats.js connection on the same servers and credentials, for what the client has no call for
+ * (the NATS Service API's `$SRV` verbs). Fails like {@link openClient}: exit 5 within the connect timeout.
+ */
+export async function openNats(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Promise<NatsConnection> {
+  const servers = resolveServers(flags, env);
+  try {
+    return await connect({ ...natsOptions(flags), servers: servers.split(',').map((s) => s.trim()) });
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`cannot connect to NATS at ${servers}: ${(err as Error).message}`, Exit.Unreachable,
+      'is nats-server running there? Give the address with --server (or --address), MICRO_ADDRESS or NATS_URL');
+  }
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsString } from 'class-validator';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Svcm, type Service as NatsService } from '@nats-io/services';
 import { bootstrap, conflict, Handler, Service, Subscribe, type App, type Context } from '../index';
 import { freePort, startNatsServer, type NatsServer } from '../lib/testing';
 import { CliProcess, jsonLines, runCli } from './support/cli';
@@ -60,15 +61,23 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
   let nats: NatsServer;
   let app: App;
   let env: Record<string, string>;
+  let nc: NatsConnection;
+  let adr32: NatsService;
   const cli = (args: string[], o?: { input?: string }) => runCli(args, env, o);
 
   before(async () => {
     nats = await startNatsServer();
     env = { NATS_URL: nats.url };
     app = await bootstrap({ services: [Sample], address: nats.url, argv: [], env: {} });
+    // A service written with @nats-io/services: it speaks only the NATS Service API.
+    nc = await connect({ servers: nats.url });
+    adr32 = await new Svcm(nc as any).add({ name: 'clitest-adr', version: '1.2.3', description: 'plain ADR-32' });
+    adr32.addEndpoint('add', { handler: (err, m) => { if (!err) m.respond(JSON.stringify({ ok: true })); } });
   });
 
   after(async () => {
+    await adr32?.stop();
+    await nc?.close();
     await app?.stop();
     await nats?.stop();
   });
@@ -85,10 +94,12 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
       expect(human.stderr, 'no spinner when stderr is not a terminal').to.equal('');
       expect(human.stdout).to.match(/clitest\s+1\.0\.0\s+1\s+micro-nats/);
       expect(human.stdout).to.match(/legacy\s+latest\s+1\s+go-micro/);
+      expect(human.stdout).to.match(/clitest-adr\s+1\.2\.3\s+1\s+ADR-32/);
       expect(json.code, json.stderr).to.equal(0);
       const rows = JSON.parse(json.stdout);
       expect(rows).to.deep.include({ name: 'clitest', versions: ['1.0.0'], nodes: 1, protocols: ['micro-nats'] });
       expect(rows).to.deep.include({ name: 'legacy', versions: ['latest'], nodes: 1, protocols: ['go-micro'] });
+      expect(rows).to.deep.include({ name: 'clitest-adr', versions: ['1.2.3'], nodes: 1, protocols: ['ADR-32'] });
     } finally {
       await app.registry.deregister(legacy);
     }
@@ -258,6 +269,9 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
     const [check] = JSON.parse(json.stdout);
     expect(check).to.deep.include({ service: 'clitest', node: node.id, address: node.address, status: 'ok', ok: true });
     expect(check.rttMs).to.be.a('number').above(0).and.below(2_000);
+    const adr = await cli(['health', 'clitest-adr', '--json']);
+    expect(adr.code, adr.stderr).to.equal(0);
+    expect(JSON.parse(adr.stdout)[0]).to.deep.include({ service: 'clitest-adr', protocol: 'ADR-32', status: 'ok', ok: true });
   });
 
   it('health: a node that does not answer is reported with its error, and the exit code is 3', async () => {
@@ -276,16 +290,15 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
   });
 
   it('stats: gathers $SRV.STATS answers; exits 6 saying why when none answers', async () => {
-    let nc: NatsConnection | undefined;
+    const fixture = nc.subscribe('$SRV.STATS.fixture', { callback: (_e, m) => { m.respond(JSON.stringify(STATS_FIXTURE)); } });
     try {
-      nc = await connect({ servers: nats.url });
-      nc.subscribe('$SRV.STATS.fixture', { callback: (_e, m) => { m.respond(JSON.stringify(STATS_FIXTURE)); } });
       await nc.flush();
-      const [human, json, none, noneJson] = await Promise.all([
+      const [human, json, none, noneJson, ours] = await Promise.all([
         cli(['stats', 'fixture', '--wait', '300ms']),
         cli(['stats', 'fixture', '--wait', '300ms', '--json']),
         cli(['stats', 'nosuchservice', '--wait', '200ms']),
         cli(['stats', 'nosuchservice', '--wait', '200ms', '--json']),
+        cli(['stats', 'clitest', '--wait', '300ms', '--json']),
       ]);
       expect(human.code, human.stderr).to.equal(0);
       expect(human.stdout).to.match(/fixture\s+0\.1\.0\s+FIXTURE1\s+add\s+7\s+1\s+2\.000 ms/);
@@ -295,8 +308,13 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
         .and.to.contain('NATS Service API');
       expect(noneJson.code).to.equal(6);
       expect(JSON.parse(noneJson.stdout).error.detail).to.contain('$SRV.STATS.nosuchservice');
+      // micro-nats services answer $SRV.STATS too; the calls of the tests above are counted.
+      expect(ours.code, ours.stderr).to.equal(0);
+      const [mine] = JSON.parse(ours.stdout);
+      expect(mine.name).to.equal('clitest');
+      expect(mine.endpoints.reduce((n: number, e: { num_requests: number }) => n + e.num_requests, 0)).to.be.above(0);
     } finally {
-      await nc?.close();
+      fixture.unsubscribe();
     }
   });
 

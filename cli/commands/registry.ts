@@ -5,9 +5,14 @@ import { parseCount } from '../input';
 import { out, outJson, note, table, withProgress } from '../output';
 import { run, untilSignal } from '../run';
 
-/** The protocol a node speaks, from its metadata: our nodes say `server: micro-nats`; others are go-micro's. */
-export function protocolOf(node: Node): string {
-  return node.metadata?.server === 'micro-nats' ? 'micro-nats' : 'go-micro';
+/**
+ * The protocol a node speaks, from its metadata: ours say `server: micro-nats`, NATS Service API instances
+ * found through `$SRV.INFO` say `protocol: adr32`, and the rest are go-micro's.
+ */
+export function protocolOf(node: Node): 'micro-nats' | 'ADR-32' | 'go-micro' {
+  if (node.metadata?.server === 'micro-nats') return 'micro-nats';
+  if (node.metadata?.protocol === 'adr32') return 'ADR-32';
+  return 'go-micro';
 }
 
 interface ServiceSummary { name: string; versions: string[]; nodes: number; protocols: string[] }

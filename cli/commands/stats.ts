@@ -4,8 +4,8 @@
  * reported as unsupported (exit 6), not as an empty success.
  */
 import type { Command } from 'commander';
-import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
-import { natsOptions, mergedFlags, resolveServers } from '../connection';
+import { createInbox, type NatsConnection } from '@nats-io/transport-node';
+import { mergedFlags, openNats } from '../connection';
 import { CliError, Exit } from '../exit';
 import { parseDuration } from '../input';
 import { out, outJson, table, withProgress } from '../output';
@@ -46,21 +46,15 @@ function rows(answers: StatsResponse[]): string[][] {
 }
 
 async function stats(service: string | undefined, f: ReturnType<typeof mergedFlags> & { wait?: number }): Promise<void> {
-  const servers = resolveServers(f, process.env);
-  let nc: NatsConnection;
-  try {
-    nc = await connect({ ...natsOptions(f), servers: servers.split(',') });
-  } catch (err) {
-    throw new CliError(`cannot connect to NATS at ${servers}: ${(err as Error).message}`, Exit.Unreachable,
-      'is nats-server running there? Give the address with --server (or --address), MICRO_ADDRESS or NATS_URL');
-  }
+  const nc = await openNats(f);
   try {
     const subject = service ? `$SRV.STATS.${service}` : '$SRV.STATS';
     const waitMs = f.wait ?? 500;
     const answers = await withProgress(`gathering ${subject} answers`, gather(nc, subject, waitMs));
     if (answers.length === 0) {
       throw new CliError(`no service answered ${subject} within ${waitMs} ms`, Exit.Unsupported,
-        'stats come from services that speak the NATS Service API (ADR-32); `micro-nats health` works with every micro-nats service');
+        'stats come from services that speak the NATS Service API (ADR-32), which micro-nats services do unless started with '
+          + 'adr32 off; check the name with `micro-nats services`');
     }
     if (f.json) outJson(answers);
     else out(table(['SERVICE', 'VERSION', 'ID', 'ENDPOINT', 'REQUESTS', 'ERRORS', 'AVG'], rows(answers)));
