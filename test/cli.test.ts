@@ -222,16 +222,20 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
     }
   });
 
-  it('subscribe: runs until SIGTERM, then exits 0', async () => {
-    const p = new CliProcess(['subscribe', 'clitest.none'], env);
+  it('subscribe and watch: run until SIGTERM or Ctrl-C (SIGINT), then exit 0', async () => {
+    const sub = new CliProcess(['subscribe', 'clitest.none'], env);
+    const watch = new CliProcess(['watch', 'nobody'], env);
     try {
-      await p.stderrHas('subscribed to clitest.none');
-      p.signal('SIGTERM');
-      const r = await p.exited;
-      expect(r.code).to.equal(0);
-      expect(r.stdout).to.equal('');
+      await Promise.all([sub.stderrHas('subscribed to clitest.none'), watch.stderrHas('watching the registry for nobody')]);
+      sub.signal('SIGTERM');
+      watch.signal('SIGINT');
+      for (const r of await Promise.all([sub.exited, watch.exited])) {
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stdout).to.equal('');
+      }
     } finally {
-      p.kill();
+      sub.kill();
+      watch.kill();
     }
   });
 

@@ -48,7 +48,9 @@ function rows(answers: StatsResponse[]): string[][] {
 async function stats(service: string | undefined, f: ReturnType<typeof mergedFlags> & { wait?: number }): Promise<void> {
   const nc = await openNats(f);
   try {
-    const subject = service ? `$SRV.STATS.${service}` : '$SRV.STATS';
+    // The services' control-subject prefix, as they read it (`$SRV` unless MICRO_ADR32_PREFIX says otherwise).
+    const prefix = process.env.MICRO_ADR32_PREFIX?.trim() || '$SRV';
+    const subject = service ? `${prefix}.STATS.${service}` : `${prefix}.STATS`;
     const waitMs = f.wait ?? 500;
     const answers = await withProgress(`gathering ${subject} answers`, gather(nc, subject, waitMs));
     if (answers.length === 0) {
