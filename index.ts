@@ -22,5 +22,8 @@ export type { Client, CallOptions, StreamOptions, PublishOptions, ServiceClient,
 export type { Server } from './lib/server';
 // The component contracts, as the App's fields and injected tokens are typed (implementations: subpaths).
 export type { Transport } from './lib/transport';
-export type { Broker, Event } from './lib/broker';
+export type { Broker, Event, Delivery } from './lib/broker';
+// What bootstrap's `jetstream` option and `@Subscribe`'s durable options are typed with, and dead-letter header names.
+export type { DeliverPolicy, JetStreamSettings, StreamSettings } from './lib/broker/jetstream-options';
+export { DEAD_LETTER_HEADERS } from './lib/broker/jetstream-names';
 export type { Registry } from './lib/registry';

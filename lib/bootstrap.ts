@@ -6,6 +6,7 @@ import { Container } from 'inversify';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { Broker, ErrorHandler } from './broker';
 import type { Client } from './client';
+import type { JetStreamSettings } from './broker/jetstream-options';
 import { buildComponents, type MemoryWorld } from './components';
 import { resolveConfig, type Config, type ConfigInput } from './config';
 import type { Registry } from './registry';
@@ -28,6 +29,8 @@ export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registr
   signals?: boolean;
   /** Receives events whose `@Subscribe` handler threw or whose DTO was invalid. Default: log. */
   errorHandler?: ErrorHandler;
+  /** Stream, dead-letter and delivery settings of `broker: 'jetstream'`. Default: see JetStreamBroker. */
+  jetstream?: JetStreamSettings;
   /** Memory implementations shared by several bootstraps in one process (tests). Default: one of its own. */
   memory?: MemoryWorld;
 }
@@ -70,7 +73,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
     if (names.has(meta.name)) throw new Error(`bootstrap: two services are named "${meta.name}" (class ${cls.name})`);
     names.add(meta.name);
   }
-  const c = buildComponents({ ...config, nats: options.nats, errorHandler: options.errorHandler, memory: options.memory });
+  const c = buildComponents({ ...config, nats: options.nats, errorHandler: options.errorHandler, memory: options.memory,
+    jetstream: options.jetstream });
   const container = options.container ?? new Container();
   const bindings: [symbol, unknown][] = [[TYPES.Transport, c.transport], [TYPES.Broker, c.broker], [TYPES.Registry, c.registry],
     [TYPES.Client, c.client], [TYPES.Codec, c.codecs], [TYPES.Selector, c.selector], [TYPES.Config, config]];

@@ -5,6 +5,7 @@
  */
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { Broker, ErrorHandler } from './broker';
+import type { JetStreamSettings } from './broker/jetstream-options';
 import { Codecs } from './codec';
 import { DEFAULT_ADR32, DEFAULT_COMPONENT } from './config/defaults';
 import { ConfigError } from './errors';
@@ -32,6 +33,8 @@ export interface ComponentOptions {
   transport?: TransportName | Transport;
   /** A name, or an instance to use as is (never disconnected here). Default `'nats'`. */
   broker?: BrokerName | Broker;
+  /** Stream, dead-letter and delivery settings of the `'jetstream'` broker. Default: see JetStreamBroker. */
+  jetstream?: JetStreamSettings;
   /** A name, or an instance (wrapped in a cache unless it is one; never closed here). Default `'nats'`. */
   registry?: RegistryName | Registry;
   /** NATS servers for all three unless a per-component address is given. Default `nats://127.0.0.1:4222`. */
@@ -110,6 +113,7 @@ export function buildComponents(o: ComponentOptions = {}): Components {
   const input = (addr: string | readonly string[] | undefined, onConnector?: (c: NatsConnector) => void): BuildInput => ({
     connector: () => { const c = connector(addr); onConnector?.(c); return c; },
     world, errorHandler: o.errorHandler, registerInterval: o.registerInterval, serviceApi: adr32 ? { prefix } : undefined,
+    jetstream: o.jetstream,
   });
   const transport = typeof o.transport === 'object' ? o.transport
     : pick(TRANSPORTS, 'transport', o.transport)(input(o.transportAddress, (c) => { transportConnector = c; }));

@@ -3,6 +3,7 @@
  * while handling a request inherit its metadata and remaining deadline.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Delivery } from './broker/index';
 import { timeout } from './errors';
 import { FRAME_HEADERS } from './protocol/mucp';
 
@@ -23,6 +24,8 @@ export interface Context {
   readonly deadline: number;
   /** Aborts at the deadline (created on first access, so unused signals cost nothing). */
   readonly signal: AbortSignal;
+  /** For an event from a persistent broker (JetStream): attempt, stream sequence, redelivered. Else absent. */
+  readonly delivery?: Delivery;
 }
 
 /** Headers that describe the transport frame, not the caller: not propagated as metadata. */
@@ -54,6 +57,8 @@ export class RequestContext implements Context {
   private timer?: NodeJS.Timeout;
   private view?: Metadata;
   private lower?: Record<string, string>;
+  /** Set for events of a persistent broker. */
+  delivery?: Delivery;
 
   /** `deadline` is epoch ms (`Infinity` for none); `headers` are the request's, metadata is read from them lazily. */
   constructor(readonly service: string, readonly endpoint: string, readonly id: string,

@@ -4,6 +4,8 @@
  * each table, so adding an implementation to one kind is one line here (and its file).
  */
 import type { Broker, ErrorHandler } from './broker';
+import { JetStreamBroker } from './broker/jetstream';
+import type { JetStreamSettings } from './broker/jetstream-options';
 import { MemoryBroker, MemoryBus } from './broker/memory';
 import { NatsBroker } from './broker/nats';
 import type { NatsConnector } from './nats/connection';
@@ -42,6 +44,8 @@ export interface BuildInput {
   registerInterval?: number;
   /** Discover NATS Service API services too, under this control prefix (NATS registries); undefined: off. */
   serviceApi?: { prefix?: string };
+  /** Stream, dead-letter and delivery settings (the JetStream broker). */
+  jetstream?: JetStreamSettings;
 }
 
 /** Transports by name. */
@@ -54,6 +58,7 @@ export const TRANSPORTS = {
 export const BROKERS = {
   nats: (b: BuildInput): Broker => new NatsBroker({ connector: b.connector(), errorHandler: b.errorHandler }),
   memory: (b: BuildInput): Broker => new MemoryBroker({ bus: b.world.bus, errorHandler: b.errorHandler }),
+  jetstream: (b: BuildInput): Broker => new JetStreamBroker({ connector: b.connector(), errorHandler: b.errorHandler, jetstream: b.jetstream }),
 } as const;
 
 /** Registries by name (each is wrapped in a cache by the component builder). */

@@ -33,7 +33,18 @@ export interface HandlerInfo {
 }
 
 /** What `@Subscribe` records besides the method itself. */
-export interface SubscriberInfo { topic: string; queue?: string }
+export interface SubscriberInfo { topic: string; queue?: string; delivery?: DeliveryOptions }
+
+/** `@Subscribe` options of a durable (JetStream) subscription: see `DurableSubscribeOptions` of the JetStream broker. */
+export interface DeliveryOptions {
+  /** A durable consumer: named from the service and topic (or shared by the queue), it survives restarts. */
+  durable?: boolean;
+  ackWait?: number;
+  maxDeliver?: number;
+  deliverPolicy?: 'new' | 'all' | 'last' | 'last_per_subject' | 'by_start_time' | 'by_start_sequence';
+  startTime?: Date;
+  startSequence?: number;
+}
 
 /** A completed service class: its identity and every endpoint, subscription and injected client. */
 export interface ServiceMeta {
@@ -83,6 +94,8 @@ export interface SubscriberMeta {
   readonly topic: string;
   /** Queue group sharing the topic's events among instances; absent: every instance gets every event. */
   readonly queue?: string;
+  /** Durable delivery options (JetStream broker only); absent for plain subscriptions. */
+  readonly delivery?: Readonly<DeliveryOptions>;
   /** The first parameter's design type when it is a user class, else absent. */
   readonly requestType?: Function;
 }
@@ -226,7 +239,7 @@ export function recordSubscriber(owner: Function, method: string, info: Subscrib
     throw new Error(`@Subscribe on ${owner.name}.${method}: topic "${info.topic}" subscribed twice`);
   }
   const entry: PendingSubscriber = Object.freeze(compact({
-    method, topic: info.topic, queue: info.queue, requestType: designType(owner, method, 'design:paramtypes'), declaredOn: owner,
+    method, topic: info.topic, queue: info.queue, delivery: info.delivery, requestType: designType(owner, method, 'design:paramtypes'), declaredOn: owner,
   }));
   if (at >= 0) rec.subscribers[at] = entry; else rec.subscribers.push(entry);
   rebuild(owner, rec);

@@ -2,12 +2,27 @@
 import type { Container } from 'inversify';
 import type { Components } from './components';
 import type { Config } from './config';
-import { resolveClientTarget, type ServiceMeta } from './metadata';
+import { consumerName, type DurableSubscribeOptions } from './broker/jetstream-options';
+import { resolveClientTarget, type ServiceMeta, type SubscriberMeta } from './metadata';
 import { describeType } from './schema';
 import { dtoDecoder, toPlain } from './dto';
 import type { RpcServer } from './server/rpc';
 
 type Ctor = new (...args: any[]) => object;
+
+/**
+ * The broker options of a durable `@Subscribe`: `durable: true` without a queue names the consumer after the
+ * service and topic (instances of one service then share it; with a queue the queue's consumer is shared).
+ * Throws on a broker that cannot keep events, naming the member.
+ */
+function durableOptions(c: Components, cls: Function, s: SubscriberMeta, service: string): DurableSubscribeOptions | undefined {
+  if (!s.delivery) return undefined;
+  if (c.broker.toString() !== 'jetstream') {
+    throw new Error(`@Subscribe on ${cls.name}.${s.method}: durable delivery options need broker 'jetstream', not '${c.broker.toString()}'`);
+  }
+  const { durable, ...rest } = s.delivery;
+  return { ...rest, ...(durable && !s.queue ? { durable: consumerName(service, s.topic) } : {}) };
+}
 
 /** Binds and resolves `cls`, injects its clients, and registers its handlers and subscribers on a new server. */
 export function wireService(c: Components, container: Container, cls: Function, meta: ServiceMeta,
@@ -44,6 +59,7 @@ export function wireService(c: Components, container: Container, cls: Function, 
   for (const s of meta.subscribers) {
     server.subscribe(s.topic, instance[s.method].bind(instance), {
       queue: s.queue,
+      delivery: durableOptions(c, cls, s, name),
       decode: s.requestType ? dtoDecoder(name, s.topic, s.requestType as Ctor) : undefined,
     });
   }

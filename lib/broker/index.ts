@@ -1,11 +1,12 @@
 /**
  * Broker: asynchronous, fire-and-forget messaging. A topic is a NATS subject;
  * subscribers that share a `queue` name form a queue group and each message goes to one of them;
- * without a queue every subscriber receives every message. Delivery is at-most-once.
+ * without a queue every subscriber receives every message. Delivery is at-most-once on core NATS and memory.
  * Errors are {@link MicroError}s: 400 bad topic, queue or message, 413 over the server's max_payload,
- * 503 not connected or NATS unreachable.
+ * 503 not connected or NATS unreachable; JetStream adds 409 for a stream or consumer configured otherwise.
  *
- * Only types live here; the implementations are `NatsBroker` (`./nats`) and `MemoryBroker` (`./memory`).
+ * Only types live here; the implementations are `NatsBroker` (`./nats`), `JetStreamBroker` (`./jetstream`, durable:
+ * at-least-once, see there) and `MemoryBroker` (`./memory`).
  */
 import type { Message } from '../transport/index';
 
@@ -16,10 +17,25 @@ export interface Event {
   topic(): string;
   /** The message: headers as published, the body as the raw bytes published (never re-encoded). */
   message(): Message;
-  /** Acknowledges the message. A no-op on core NATS and memory (at-most-once); resolves, never rejects. */
+  /**
+   * Acknowledges the message. A no-op on core NATS and memory (at-most-once). JetStream acks the stored event
+   * (it also acks by itself once the handler resolves; a second ack does nothing). Resolves, never rejects.
+   */
   ack(): Promise<void>;
   /** The error the handler threw or rejected with when the event reaches the error handler; otherwise undefined. */
   error(): Error | undefined;
+  /** How a persistent broker (JetStream) delivered it; absent on core NATS and memory. */
+  delivery?(): Delivery;
+}
+
+/** Delivery details of a stored event. */
+export interface Delivery {
+  /** 1 on the first delivery, 2 on the first redelivery, and so on. */
+  attempt: number;
+  /** The event's sequence number in its stream. */
+  streamSequence: number;
+  /** True from the second delivery on. */
+  redelivered: boolean;
 }
 
 /**
@@ -41,11 +57,14 @@ export interface SubscribeOptions {
   queue?: string;
 }
 
-/**
- * Options of {@link Broker.publish}. Core NATS has none yet; the type exists so callers and
- * persistent brokers (JetStream) can add some without changing the signature.
- */
-export interface PublishOptions {}
+/** Options of {@link Broker.publish}. */
+export interface PublishOptions {
+  /**
+   * Message id: JetStream stores one event per id within the stream's duplicate window (`Nats-Msg-Id`),
+   * so a retried publish is not stored twice. Ignored by core NATS and memory. Default: none.
+   */
+  id?: string;
+}
 
 /** Options of {@link Broker.disconnect}. */
 export interface DisconnectOptions {
@@ -114,6 +133,6 @@ export interface Broker {
    * in place. Rejects 400 for a bad topic or queue, 503 when not connected.
    */
   subscribe(topic: string, handler: Handler, opts?: SubscribeOptions): Promise<Subscriber>;
-  /** `'nats'` or `'memory'`. */
+  /** `'nats'`, `'jetstream'` or `'memory'`. */
   toString(): string;
 }

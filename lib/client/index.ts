@@ -33,6 +33,8 @@ export interface PublishOptions {
   contentType?: string;
   /** Extra metadata sent as headers (merged over the current request's metadata). Default: none. */
   metadata?: Record<string, string>;
+  /** Deduplication id (`Nats-Msg-Id`): JetStream stores one event per id within its duplicate window. Default: none. */
+  id?: string;
 }
 
 /** Calls, streams and publishes; inside a handler, outgoing requests inherit its metadata and remaining deadline. */

@@ -34,9 +34,9 @@ export class EventPublisher {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.connected) return broker.publish(topic, m);
+    if (this.connected) return broker.publish(topic, m, opts);
     this.ready ??= broker.connect().then(() => { this.connected = true; }, (err) => { this.ready = undefined; throw err; });
-    return this.ready.then(() => broker.publish(topic, m));
+    return this.ready.then(() => broker.publish(topic, m, opts));
   }
 
   /** Headers of an event published while handling a request: its metadata and remaining deadline go along. */

@@ -32,3 +32,17 @@ export function checkBoolean(option: string, v: unknown, id?: string): void {
 export function checkFunction(option: string, v: unknown, id?: string): void {
   if (v !== undefined && typeof v !== 'function') throw new ConfigError(option, `${option}: expected a function, got ${typeof v}`, id);
 }
+
+/** Throws unless `v` is undefined or an integer >= `min`. */
+export function checkInteger(option: string, v: unknown, min: number, id?: string): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) {
+    throw new ConfigError(option, `${option}: expected an integer >= ${min}, got ${JSON.stringify(v)}`, id);
+  }
+}
+
+/** Throws unless `v` is undefined or one of `values`. */
+export function checkOneOf(option: string, v: unknown, values: readonly string[], id?: string): void {
+  if (v !== undefined && !values.includes(v as string)) {
+    throw new ConfigError(option, `${option}: expected one of ${values.join(', ')}, got ${JSON.stringify(v)}`, id);
+  }
+}

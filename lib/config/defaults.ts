@@ -43,3 +43,24 @@ export const DEFAULT_ADR32_PREFIX = '$SRV';
 export const DEFAULT_SELECTOR = 'random';
 /** The component used when none is named. */
 export const DEFAULT_COMPONENT = 'nats';
+
+/** The JetStream broker's stream, when none is named. */
+export const DEFAULT_JS_STREAM = 'MICRO_EVENTS';
+/** Dead letters of the JetStream broker go to `<prefix>.<topic>`. */
+export const DEFAULT_JS_DEAD_LETTER_PREFIX = 'dlq';
+/** A JetStream delivery not acked this long is redelivered. */
+export const DEFAULT_JS_ACK_WAIT = 30_000;
+/** Deliveries of a JetStream event before it becomes a dead letter. */
+export const DEFAULT_JS_MAX_DELIVER = 5;
+/** First redelivery delay after a handler failure (doubles per attempt, up to the cap below). */
+export const DEFAULT_JS_NAK_DELAY = 1_000;
+/** Cap of the doubling redelivery delay. */
+export const DEFAULT_JS_MAX_NAK_DELAY = 60_000;
+/** The JetStream stream's retention, age (0: no limit), bytes (-1: no limit), replicas and storage. */
+export const DEFAULT_JS_RETENTION = 'limits';
+export const DEFAULT_JS_MAX_AGE = 0;
+export const DEFAULT_JS_MAX_BYTES = -1;
+export const DEFAULT_JS_REPLICAS = 1;
+export const DEFAULT_JS_STORAGE = 'file';
+/** Bound on the topics a managed stream captures (a remote party cannot grow it without bound). */
+export const DEFAULT_JS_MAX_MANAGED_SUBJECTS = 1_000;

@@ -2,7 +2,7 @@
  * Configuration resolution: defaults < code options < `MICRO_*` environment < go-micro flags.
  *
  * Flags (`--flag=value` or `--flag value`; other arguments are left to the application):
- * `--transport --broker --registry` (nats | memory), `--transport_address --broker_address
+ * `--transport --broker --registry` (nats | memory; the broker also jetstream), `--transport_address --broker_address
  * --registry_address` (comma-separated NATS servers), `--server_name --server_version --server_id
  * --server_address`, `--server_metadata k=v` (repeatable, or comma-separated), `--register_ttl` and
  * `--register_interval` (whole seconds, as go-micro), `--client_request_timeout` (a Go duration:

@@ -30,6 +30,7 @@ export function componentParser(kind: ComponentKind): (raw: string, label: strin
   };
 }
 
+
 /** `random` or `roundRobin`; `roundrobin`, `round_robin` and `round-robin` are accepted too. */
 export function parseSelector(raw: string, label: string): SelectorName {
   const v = raw.trim().toLowerCase().replace(/[-_]/g, '');

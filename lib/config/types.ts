@@ -34,7 +34,7 @@ export interface ClientInput {
 export interface ConfigInput<T extends object = object, B extends object = object, R extends object = object> {
   /** `'nats'`, `'memory'`, or a transport instance. Default `'nats'`. */
   transport?: TransportName | T;
-  /** `'nats'`, `'memory'`, or a broker instance. Default `'nats'`. */
+  /** `'nats'`, `'memory'`, `'jetstream'` (durable events), or a broker instance. Default `'nats'`. */
   broker?: BrokerName | B;
   /** `'nats'`, `'memory'`, or a registry instance. Default `'nats'`. */
   registry?: RegistryName | R;

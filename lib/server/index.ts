@@ -8,6 +8,7 @@ import type { Context } from '../context';
 import type { Codecs } from '../codec';
 import type { Value } from '../registry';
 import type { EndpointStats } from './stats';
+import type { DurableSubscribeOptions } from '../broker/jetstream-options';
 
 /** A request handler: returns the response (or a promise of it); an async generator streams its yields. */
 export type HandlerFn = (req: any, ctx: Context) => unknown;
@@ -39,6 +40,8 @@ export interface HandlerOptions {
 export interface SubscriberOptions {
   /** Queue group: each event goes to one subscriber of the group. Default: none (every instance gets every event). */
   queue?: string;
+  /** Durable delivery (a persistent broker only): consumer name, ack wait, redeliveries, replay start. */
+  delivery?: Omit<DurableSubscribeOptions, 'queue'>;
   /** Turns the decoded payload into the subscriber's argument; a throw is reported to the error handler. Default: as is. */
   decode?: (value: unknown) => unknown | Promise<unknown>;
 }

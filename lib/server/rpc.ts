@@ -107,7 +107,7 @@ export class RpcServer implements Server, MucpHost {
     await this.listen();
     for (const a of this.opts.adapters ?? []) await a.start(this);
     if (this.subs.length > 0) await this.opts.broker!.connect();
-    for (const s of this.subs) this.subscribers.push(await this.opts.broker!.subscribe(s.topic, (e) => this.onEvent(s, e), { queue: s.opts.queue }));
+    for (const s of this.subs) this.subscribers.push(await this.opts.broker!.subscribe(s.topic, (e) => this.onEvent(s, e), { ...s.opts.delivery, queue: s.opts.queue }));
     this.record = this.describe(this.listener!.addr());
     await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? DEFAULT_REGISTER_TTL });
   }
@@ -190,6 +190,7 @@ export class RpcServer implements Server, MucpHost {
     const raw = header[Header.Timeout];
     const deadline = raw === undefined ? Infinity : readTimeout(this.name, raw, Date.now());
     const ctx = new RequestContext(this.name, topic, header[Header.Id] ?? '', header, deadline);
+    if (e.delivery) ctx.delivery = e.delivery();
     let r: unknown;
     try {
       r = runInContext(ctx, s.fn, payload, ctx);

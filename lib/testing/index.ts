@@ -62,7 +62,7 @@ export interface NatsServer {
   restart(): Promise<void>;
 }
 
-/** A running cluster of nats-servers with routes between all of them (no folders: no JetStream, no config file). */
+/** A running cluster of nats-servers with routes between all of them (folders only with `jetstream`; no config file). */
 export interface NatsCluster {
   urls: string[];
   servers: NatsServer[];
@@ -148,29 +148,40 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   return serverHandle({ proc, folder, monitorPort });
 }
 
+/** Options of {@link startNatsCluster}. */
+export interface NatsClusterOptions {
+  /** Enable clustered JetStream, each node storing in its own temporary folder (kept across kill/restart). Default false. */
+  jetstream?: boolean;
+}
+
 /** Starts `n` nats-servers routed into one cluster on loopback and waits until every route is up. */
-export async function startNatsCluster(n = 3): Promise<NatsCluster> {
+export async function startNatsCluster(n = 3, opts: NatsClusterOptions = {}): Promise<NatsCluster> {
   const bin = findNatsServer();
   const nodes: { port: number; cport: number; mport: number }[] = [];
   for (let i = 0; i < n; i++) nodes.push({ port: await freePort(), cport: await freePort(), mport: await freePort() });
   const routes = nodes.map((x) => `nats://127.0.0.1:${x.cport}`).join(',');
+  const folders = nodes.map(() => (opts.jetstream ? new ServerFolder(undefined) : undefined));
   const procs = nodes.map((x, i) => new NatsProcess(bin, [
     '-a', '127.0.0.1', '-p', String(x.port), '-m', String(x.mport), '-n', `micro-nats-${i}`,
     '--cluster_name', 'micro-nats-test', '--cluster', `nats://127.0.0.1:${x.cport}`, '--routes', routes,
+    ...(folders[i] ? ['-js', '-sd', join(folders[i]!.path, 'js')] : []),
   ], x.port));
   const allRoutes = () => waitForRoutes(nodes.filter((_, i) => procs[i].running).map((x) => x.mport), procs.filter((p) => p.running).length - 1);
+  const removeFolders = () => { for (const f of folders) f?.remove(); };
   try {
+    procs.forEach((p, i) => folders[i]?.keep(p));
     await Promise.all(procs.map((p) => p.start()));
     await allRoutes();
   } catch (err) {
     await Promise.all(procs.map((p) => p.kill()));
+    removeFolders();
     throw err;
   }
-  const servers = procs.map((proc, i) => serverHandle({ proc, monitorPort: nodes[i].mport, onRestart: allRoutes }));
+  const servers = procs.map((proc, i) => serverHandle({ proc, folder: folders[i], monitorPort: nodes[i].mport, onRestart: allRoutes }));
   return {
     urls: servers.map((s) => s.url),
     servers,
-    stop: async () => { await Promise.all(procs.map((p) => p.stop())); },
+    stop: async () => { await Promise.all(procs.map((p) => p.stop())); removeFolders(); },
     kill: (i) => procs[i].kill(),
     restart: (i) => servers[i].restart(),
   };
