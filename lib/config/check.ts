@@ -46,3 +46,13 @@ export function checkOneOf(option: string, v: unknown, values: readonly string[]
     throw new ConfigError(option, `${option}: expected one of ${values.join(', ')}, got ${JSON.stringify(v)}`, id);
   }
 }
+
+/**
+ * Throws unless `v` is a subject prefix whose first token starts with `_` (`_INBOX`, `_I_SVC`): services
+ * answer only such reply subjects, so an answer cannot be steered onto a registry or event subject.
+ */
+export function checkInboxPrefix(option: string, v: unknown): void {
+  if (typeof v !== 'string' || !/^_[^\s*>.]*(\.[^\s*>.]+)*$/.test(v)) {
+    throw new ConfigError(option, `${option}: expected a subject prefix starting with "_" (e.g. _INBOX, _I_SVC), without spaces or wildcards, got ${describeValue(v)}`);
+  }
+}

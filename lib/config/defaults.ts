@@ -39,6 +39,16 @@ export const DEFAULT_ADR32 = true;
 /** Prefix of the NATS Service API control subjects (`$SRV.PING`, ...). */
 export const DEFAULT_ADR32_PREFIX = '$SRV';
 
+/**
+ * Prefix of the reply subjects this process subscribes (nats.js `inboxPrefix`): socket replies, registry
+ * query answers. Services answer only reply subjects whose first token starts with `_`.
+ */
+export const DEFAULT_INBOX_PREFIX = '_INBOX';
+/** Prefix of node addresses (the subjects servers listen on); go-micro's nodes listen on `_INBOX.<nuid>` too. */
+export const DEFAULT_ADDRESS_PREFIX = '_INBOX';
+/** Queue group of every listen subscription: servers sharing a fixed address split its requests. */
+export const DEFAULT_QUEUE_GROUP = 'micro-nats';
+
 /** Node selection strategy of the client. */
 export const DEFAULT_SELECTOR = 'random';
 /** The component used when none is named. */

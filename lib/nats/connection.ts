@@ -1,6 +1,9 @@
-import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { unavailable } from '../errors';
-import { parseServers } from './servers';
+import { connect, PermissionViolationError, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { DEFAULT_INBOX_PREFIX } from '../config/defaults';
+import { checkInboxPrefix } from '../config/check';
+import { unavailable, type MicroError } from '../errors';
+import { parseServers, redact, splitCredentials } from './servers';
+import { permissionDenied } from './permissions';
 
 /** Options of a {@link NatsConnector}. */
 export interface NatsConnectorOptions {
@@ -10,6 +13,8 @@ export interface NatsConnectorOptions {
   nats?: Partial<ConnectionOptions>;
   /** A name shown by the server's monitoring endpoints. Default `micro-nats`. */
   name?: string;
+  /** Where connection problems (permission violations) are logged, already redacted. Default `console.error`. */
+  log?: (message: string) => void;
 }
 
 /**
@@ -22,7 +27,9 @@ export interface NatsConnectorOptions {
  */
 export type ConnectionEvent =
   | { type: 'up'; nc: NatsConnection; replaces: boolean }
-  | { type: 'down' | 'reconnected' | 'closed'; nc: NatsConnection };
+  | { type: 'down' | 'reconnected' | 'closed'; nc: NatsConnection }
+  /** The server refused a publish or subscription (permissions): `error` is a 403 naming the subject. Already logged. */
+  | { type: 'denied'; nc: NatsConnection; operation: 'publish' | 'subscription'; subject: string; error: MicroError };
 
 /** Receives {@link ConnectionEvent}s. Runs synchronously; a listener that throws does not stop the others. */
 export type ConnectionListener = (event: ConnectionEvent) => void;
@@ -41,7 +48,11 @@ export interface ConnectionEvents {
  * status monitor of their own. A connection that closed for good is replaced on the next `acquire()`.
  */
 export class NatsConnector implements ConnectionEvents {
+  /** The servers dialled, without the credentials a URL held (they are connection options now). */
   readonly servers: string[];
+  /** Prefix of every reply subject created on this connection (nats.js `inboxPrefix`). Default `_INBOX`. */
+  readonly inboxPrefix: string;
+  private readonly log: (message: string) => void;
   private readonly natsOptions: Partial<ConnectionOptions>;
   private readonly name: string;
   private conn?: Promise<NatsConnection>;
@@ -54,9 +65,16 @@ export class NatsConnector implements ConnectionEvents {
   private lost = false;
 
   constructor(options: NatsConnectorOptions = {}) {
-    this.servers = parseServers(options.servers);
-    this.natsOptions = options.nats ?? {};
+    const { servers, credentials } = splitCredentials(parseServers(options.servers));
+    this.servers = servers;
+    const nats = options.nats ?? {};
+    // Credentials given as options win over those of a URL.
+    const explicit = nats.user !== undefined || nats.pass !== undefined || nats.token !== undefined || nats.authenticator !== undefined;
+    this.natsOptions = explicit ? nats : { ...credentials, ...nats };
+    this.inboxPrefix = nats.inboxPrefix ?? DEFAULT_INBOX_PREFIX;
+    checkInboxPrefix('nats.inboxPrefix', this.inboxPrefix);
     this.name = options.name ?? 'micro-nats';
+    this.log = options.log ?? ((m) => console.error(m));
   }
 
   on(fn: ConnectionListener): () => void {
@@ -114,10 +132,11 @@ export class NatsConnector implements ConnectionEvents {
         pingInterval: 5_000,
         name: this.name,
         ...this.natsOptions,
+        inboxPrefix: this.inboxPrefix,
         servers: this.servers,
       });
     } catch (err) {
-      throw unavailable('micro.nats', `cannot connect to NATS at ${this.servers.join(', ')}: ${(err as Error).message}`);
+      throw unavailable('micro.nats', redact(`cannot connect to NATS at ${this.servers.join(', ')}: ${(err as Error).message}`));
     }
     const old = this.live;
     if (old?.isClosed()) this.closedForGood(old); // its close is not reported yet: report it first
@@ -150,8 +169,16 @@ export class NatsConnector implements ConnectionEvents {
         if (this.live !== nc) break;
         if (s.type === 'disconnect' && this.up) { this.up = false; this.emit({ type: 'down', nc }); }
         else if (s.type === 'reconnect') { this.up = true; this.emit({ type: 'reconnected', nc }); }
+        else if (s.type === 'error' && s.error instanceof PermissionViolationError) this.denied(nc, s.error);
       }
     } catch { /* the iterator ends with the connection */ }
+  }
+
+  /** The server refused a publish or subscription: never silent, it is logged and told to the components. */
+  private denied(nc: NatsConnection, v: PermissionViolationError): void {
+    const error = permissionDenied(v.operation, v.subject, v.queue);
+    this.log(`micro-nats: ${error.detail}`);
+    this.emit({ type: 'denied', nc, operation: v.operation, subject: v.subject, error });
   }
 
   private emit(e: ConnectionEvent): void {

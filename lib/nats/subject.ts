@@ -19,3 +19,14 @@ export function checkSubject(subject: string, what: string, wildcards = false): 
     throw badRequest('micro.nats', `${what} "${subject}" is not a valid NATS subject: it has ${why}`);
   }
 }
+
+/**
+ * Whether a message's reply subject may be answered: inbox-like (its first token starts with `_`, as
+ * `_INBOX` and every configured inbox prefix) and not under `notUnder` (the node-address prefix, when node
+ * addresses have one of their own). Anything else would let a requester steer the answer onto a registry,
+ * event or service subject the answering process may publish to, and the requester may not.
+ */
+export function isReplySubject(reply: string, notUnder?: string): boolean {
+  if (reply.charCodeAt(0) !== 95 /* _ */) return false;
+  return !notUnder || !(reply.startsWith(notUnder) && reply.charCodeAt(notUnder.length) === 46 /* . */);
+}

@@ -61,7 +61,7 @@ export class ServiceApiRegistry implements Registry {
     try { nc = await (this.nc ??= this.connector.acquire()); } catch { this.nc = undefined; return []; }
     const ms = this.inner.options().timeout ?? DEFAULT_REGISTRY_TIMEOUT;
     const replies: Service[] = [];
-    const inbox = createInbox();
+    const inbox = createInbox(this.connector.inboxPrefix);
     const sub = nc.subscribe(inbox, { max: MAX_REPLIES, callback: (err, m) => {
       const s = err ? undefined : fromInfo(m.data, this.prefix);
       if (s && (name === undefined || s.name === name)) replies.push(s);

@@ -5,6 +5,7 @@
  * fail at once with 503 while NATS is away, and a reconnect is reported so registrations are re-announced.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { MicroError } from '../errors';
 import type { ConnectionEvent, NatsConnector } from '../nats/connection';
 import { RegistryUnavailableError } from './index';
 
@@ -12,6 +13,7 @@ export class RegistryConnection {
   private current?: Promise<NatsConnection>;
   private live?: NatsConnection;
   private readonly lostListeners = new Set<() => void>();
+  private readonly deniedListeners = new Set<(subject: string, err: MicroError) => void>();
   private closed = false;
   private readonly off: () => void;
 
@@ -53,6 +55,29 @@ export class RegistryConnection {
     return this.get();
   }
 
+  /** Prefix of the reply subjects the registry creates (the connection's `inboxPrefix`). */
+  get inboxPrefix(): string {
+    return this.connector.inboxPrefix;
+  }
+
+  /** Calls `fn` when the server refuses a publish on the live connection; returns the function that stops listening. */
+  onDenied(fn: (subject: string, err: MicroError) => void): () => void {
+    this.deniedListeners.add(fn);
+    return () => this.deniedListeners.delete(fn);
+  }
+
+  /**
+   * Resolves with the 403 if the server refused a publish to `subject` sent before this call, else undefined.
+   * The refusal arrives before the PONG of a flush, its status event one turn later: flush first.
+   */
+  async refused(subject: string): Promise<MicroError | undefined> {
+    let found: MicroError | undefined;
+    const off = this.onDenied((s, err) => { if (s === subject) found = err; });
+    await new Promise((r) => setImmediate(r));
+    off();
+    return found;
+  }
+
   /** Calls `fn` when the connection drops (disconnect or close); returns the function that stops listening. */
   onLost(fn: () => void): () => void {
     this.lostListeners.add(fn);
@@ -73,7 +98,8 @@ export class RegistryConnection {
 
   private onEvent(e: ConnectionEvent): void {
     if (e.nc !== this.live || this.closed) return;
-    if (e.type === 'down' || e.type === 'closed') this.lost();
+    if (e.type === 'denied') { if (e.operation === 'publish') for (const fn of [...this.deniedListeners]) fn(e.subject, e.error); }
+    else if (e.type === 'down' || e.type === 'closed') this.lost();
     else if (e.type === 'reconnected') this.onReconnect(e.nc);
   }
 

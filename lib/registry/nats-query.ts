@@ -9,6 +9,7 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { MicroError } from '../errors';
 import { publish } from '../nats/message';
+import { confirmSubscribed } from '../nats/permissions';
 import { RegistryUnavailableError, type Service } from './index';
 import type { RegistryConnection } from './nats-conn';
 import { ServiceMerger } from './util';
@@ -23,7 +24,7 @@ interface Pending {
 }
 
 export class Querier {
-  private readonly prefix = createInbox();
+  private prefix?: string;
   private readonly pending = new Map<string, Pending>();
   private sub?: Subscription;
   private subNc?: NatsConnection;
@@ -39,7 +40,7 @@ export class Querier {
   async run(topic: string, payload: Uint8Array, timeout: number, quorum: number): Promise<Service[]> {
     const nc = await this.conn.get();
     if (!this.conn.connected) throw new RegistryUnavailableError('registry cannot reach NATS: disconnected');
-    this.subscribe(nc);
+    await this.subscribe(nc);
     const subject = `${this.prefix}.${++this.seq}`;
     return new Promise<Service[]>((resolve, reject) => {
       const merger = new ServiceMerger();
@@ -80,7 +81,9 @@ export class Querier {
         },
         fail: finish,
       });
-      offLost = this.conn.onLost(() => finish(new RegistryUnavailableError(`registry query on ${topic}: NATS connection lost`)));
+      const offLost1 = this.conn.onLost(() => finish(new RegistryUnavailableError(`registry query on ${topic}: NATS connection lost`)));
+      const offDenied = this.conn.onDenied((s, err) => { if (s === topic) finish(err); });
+      offLost = () => { offLost1(); offDenied(); };
       try {
         publish(nc, topic, payload, undefined, subject);
       } catch (err) {
@@ -98,11 +101,16 @@ export class Querier {
     this.sub = this.subNc = undefined;
   }
 
-  private subscribe(nc: NatsConnection): void {
-    if (this.subNc === nc && !nc.isClosed()) return;
+  /** Subscribes the reply wildcard on `nc` once; rejects 403 naming it when permissions refuse it. */
+  private async subscribe(nc: NatsConnection): Promise<void> {
+    if (this.subNc === nc && !nc.isClosed() && this.sub && !this.sub.isClosed()) return;
     this.subNc = nc;
-    this.sub = nc.subscribe(`${this.prefix}.*`, {
+    this.prefix = createInbox(this.conn.inboxPrefix);
+    const sub = nc.subscribe(`${this.prefix}.*`, {
+      // A refused subscription rejects below (and the connector logs it): no message arrives with an error.
       callback: (err, msg) => { if (!err) this.pending.get(msg.subject)?.answer(msg); },
     });
+    this.sub = sub;
+    await confirmSubscribed(nc, sub, `${this.prefix}.*`);
   }
 }

@@ -4,6 +4,7 @@
  * with 503 when its connection closes for good (not on a reconnect: nats.js resubscribes).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
+import { confirmSubscribed } from '../nats/permissions';
 import { RegistryUnavailableError } from './index';
 import { flushWithin } from './nats-conn';
 import { parseWatchEvent } from './wire';
@@ -28,6 +29,7 @@ export async function natsWatch(nc: NatsConnection, topic: string, service: stri
   });
   try {
     await flushWithin(nc, flushTimeout, `watch on ${topic}`);
+    await confirmSubscribed(nc, sub, topic);
   } catch (err) {
     w.stop();
     throw err;

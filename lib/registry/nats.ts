@@ -94,6 +94,9 @@ export class NatsRegistry implements Registry {
       this.answer(nc);
       this.announce(nc, action, s);
       await flushWithin(nc, CONFIRM_TIMEOUT, `register ${s.name}`);
+      await this.responder.confirm();
+      const refused = await this.conn.refused(this.opts.watchTopic);
+      if (refused) throw refused;
     } catch (err) {
       if (added.length > 0) this.local.remove({ ...s, nodes: added });
       this.answer(nc);

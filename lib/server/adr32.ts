@@ -10,6 +10,8 @@ import { RequestContext } from '../context';
 import type { NatsConnector } from '../nats/connection';
 import { encodeHeaders, readHeaders } from '../nats/headers';
 import { bodyOf } from '../nats/message';
+import { confirmSubscribed } from '../nats/permissions';
+import { isReplySubject } from '../nats/subject';
 import {
   controlSubject, DEFAULT_PREFIX, DEFAULT_QUEUE, defaultSubject, endpointName, errorHeaders, META, RESPONSE_TYPE,
   reportedVersion, VERBS, type Verb,
@@ -37,6 +39,9 @@ interface Served { ep: Endpoint; name: string; subject: string; queue: string; m
 
 const EMPTY = new Uint8Array(0);
 
+/** Answers go to inboxes only (a reply naming a registry or event subject would make us publish there). */
+const answerable = (m: Msg): boolean => !!m.reply && isReplySubject(m.reply);
+
 /** Serves a server's endpoints and control verbs on the NATS Service API. */
 export class Adr32Adapter implements ServerAdapter {
   private nc?: NatsConnection;
@@ -54,16 +59,19 @@ export class Adr32Adapter implements ServerAdapter {
     this.running = true;
     this.started ||= new Date().toISOString();
     for (const s of this.served) {
-      this.subs.push(this.nc.subscribe(s.subject, { queue: s.queue || undefined, callback: (err, m) => { if (!err) void this.request(host, s, m); } }));
+      this.subs.push(this.nc.subscribe(s.subject, { queue: s.queue || undefined, callback: (err, m) => { if (!err && answerable(m)) void this.request(host, s, m); } }));
     }
     for (const verb of VERBS) {
       const reply = verb === 'STATS' ? undefined : JSON.stringify(this.reply(host, verb));
-      const cb = (err: Error | null, m: Msg) => { if (!err) m.respond(reply ?? JSON.stringify(this.reply(host, verb))); };
+      const cb = (err: Error | null, m: Msg) => { if (!err && answerable(m)) m.respond(reply ?? JSON.stringify(this.reply(host, verb))); };
       for (const subject of [controlSubject(this.prefix, verb), controlSubject(this.prefix, verb, host.name),
         controlSubject(this.prefix, verb, host.name, host.id)]) this.subs.push(this.nc.subscribe(subject, { callback: cb }));
     }
     // Subscriptions are in place on the server once start resolves: a request right after finds them.
+    // A refused one (permissions) rejects the start naming it; the connector has logged it.
     await this.nc.flush();
+    const refused = this.subs.find((s) => s.isClosed());
+    if (refused) await confirmSubscribed(this.nc, refused, refused.getSubject());
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { NoRespondersError, unavailable, type MicroError } from '../errors';
+import { confirmSubscribed } from '../nats/permissions';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, isClose } from '../protocol/mucp';
 import type { Message } from './index';
@@ -15,13 +16,25 @@ export const SENT: Promise<void> = Promise.resolve();
  * socket, each socket one reply subject under it. Dialling opens no subscription and no connection.
  */
 export class ClientMux {
-  private readonly prefix = createInbox();
+  private readonly prefix: string;
   private readonly sockets = new Map<string, NatsClientSocket>();
   private readonly sub: Subscription;
   private seq = 0;
 
-  constructor(readonly nc: NatsConnection, private readonly deadlines: Deadlines) {
+  constructor(readonly nc: NatsConnection, private readonly deadlines: Deadlines, inboxPrefix: string) {
+    this.prefix = createInbox(inboxPrefix);
+    // A refused subscription fails `confirm` (and the connector logs it): no message arrives with an error.
     this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (err, msg) => { if (!err) this.route(msg); } });
+  }
+
+  /** Resolves once the server holds the reply subscription; rejects 403 naming it when permissions refuse it. */
+  confirm(): Promise<void> {
+    return confirmSubscribed(this.nc, this.sub, `${this.prefix}.*`);
+  }
+
+  /** The server refused a publish to `remote`: the sockets dialled to it fail with that 403 rather than time out. */
+  failRemote(remote: string, err: MicroError): void {
+    for (const s of [...this.sockets.values()]) if (s.remote() === remote) s.fail(err);
   }
 
   open(remote: string, timeout: number, envelope: boolean): NatsClientSocket {

@@ -1,5 +1,8 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { DEFAULT_QUEUE_GROUP } from '../config/defaults';
 import { unavailable, type MicroError } from '../errors';
+import { confirmSubscribed } from '../nats/permissions';
+import { isReplySubject } from '../nats/subject';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, errorFrame, isClose, looksLikeEnvelope } from '../protocol/mucp';
 import type { Listener, Message, Socket } from './index';
@@ -9,10 +12,10 @@ import { QueuedSocket } from './socket';
 
 const EMPTY = new Uint8Array(0);
 /**
- * Queue group of every listen subscription: listeners on one fixed address share its requests, each
+ * Default queue group of every listen subscription: listeners on one fixed address share its requests, each
  * request reaching one of them (go-micro's subscribe without a queue ran a request on every server).
  */
-export const LISTEN_QUEUE = 'micro-nats';
+export const LISTEN_QUEUE = DEFAULT_QUEUE_GROUP;
 
 /** The listener's side of one pseudo-connection, keyed by the client's reply subject. */
 class NatsServerSocket extends QueuedSocket {
@@ -59,7 +62,16 @@ class NatsServerSocket extends QueuedSocket {
 }
 
 /** Options of a {@link NatsListener}. */
-export interface NatsListenerOptions { recvTimeout: number; idleTimeout: number; deadlines: Deadlines; onClose: () => Promise<void> }
+export interface NatsListenerOptions {
+  recvTimeout: number;
+  idleTimeout: number;
+  deadlines: Deadlines;
+  onClose: () => Promise<void>;
+  /** Queue group of the subscription. Default {@link LISTEN_QUEUE}. */
+  queue?: string;
+  /** Reply subjects under this prefix are refused (node addresses). Default none. */
+  notReplies?: string;
+}
 
 /**
  * Subscribes one subject (the node address) in queue group {@link LISTEN_QUEUE} and turns each reply subject
@@ -77,18 +89,25 @@ export class NatsListener implements Listener {
   private pending: NatsServerSocket[] = [];
   private acceptFn?: (s: Socket) => void | Promise<void>;
   private closed = false;
+  private lastRefusal = 0;
   private resolveDone!: () => void;
   private readonly done = new Promise<void>((r) => { this.resolveDone = r; });
 
   constructor(readonly nc: NatsConnection, private readonly subject: string, private readonly opts: NatsListenerOptions) {
     this.recvTimeout = opts.recvTimeout;
     this.deadlines = opts.deadlines;
-    this.sub = nc.subscribe(subject, { queue: LISTEN_QUEUE, callback: (err, msg) => { if (!err) this.onMessage(msg); } });
+    // A refused subscription fails `confirm` (and the connector logs it): no message arrives with an error.
+    this.sub = nc.subscribe(subject, { queue: opts.queue ?? LISTEN_QUEUE, callback: (err, msg) => { if (!err) this.onMessage(msg); } });
     this.reaper = setInterval(() => this.reap(), Math.max(10, Math.min(opts.idleTimeout / 2, 5_000)));
     this.reaper.unref();
   }
 
   addr(): string { return this.subject; }
+
+  /** Resolves once the server holds the subscription; rejects 403 naming subject and queue when permissions refuse it. */
+  confirm(): Promise<void> {
+    return confirmSubscribed(this.nc, this.sub, this.subject);
+  }
 
   accept(fn: (s: Socket) => void | Promise<void>): Promise<void> {
     this.acceptFn = fn;
@@ -115,6 +134,7 @@ export class NatsListener implements Listener {
   private onMessage(msg: Msg): void {
     const reply = msg.reply;
     if (!reply || this.closed) return;
+    if (!isReplySubject(reply, this.opts.notReplies)) return this.refused(reply);
     const read = readHeaders(msg);
     const raw = read.present ? read.header : undefined;
     const data = bodyOf(msg);
@@ -138,6 +158,14 @@ export class NatsListener implements Listener {
     s.lastSeen = Date.now();
     s.unanswered++;
     s.queue.push(m);
+  }
+
+  /** A request whose answer would go to a subject that is not an inbox: dropped, logged (rate-limited). */
+  private refused(reply: string): void {
+    const now = Date.now();
+    if (now - this.lastRefusal < 1_000) return;
+    this.lastRefusal = now;
+    console.error(`micro-nats: ${this.subject} dropped a request whose reply subject "${reply}" is not an inbox`);
   }
 
   /** Answers a message that cannot become a socket with a Micro-Error, in the sender's framing. */

@@ -4,6 +4,7 @@ import { checkSubject } from '../nats/subject';
 import { Deadlines } from './deadlines';
 import { ClientMux } from './nats-client';
 import { NatsListener } from './nats-listener';
+import { DEFAULT_ADDRESS_PREFIX, DEFAULT_INBOX_PREFIX, DEFAULT_QUEUE_GROUP } from '../config/defaults';
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT, type DialOptions, type Listener, type ListenOptions, type Socket,
   type Transport, type TransportOptions } from './index';
 import { checkTransportOptions } from './options';
@@ -16,6 +17,10 @@ export interface NatsTransportOptions extends TransportOptions {
   nats?: Partial<ConnectionOptions>;
   /** A connection shared with other components (bootstrap passes one). Default: a connection of its own. */
   connector?: NatsConnector;
+  /** Prefix of the address `listen('')` picks (`<prefix>.<nuid>`). Default `_INBOX`, as go-micro. */
+  addressPrefix?: string;
+  /** Queue group of every listen subscription. Default `micro-nats`. */
+  queueGroup?: string;
 }
 
 /** Pseudo-sockets over NATS subjects, one shared connection per process. */
@@ -28,12 +33,18 @@ export class NatsTransport implements Transport {
   /** The client side's connection, once known (what a `closed` event is compared with). */
   private muxNc?: NatsConnection;
   private readonly listeners = new Set<NatsListener>();
+  private readonly addressPrefix: string;
+  private readonly queueGroup: string;
 
   constructor(options: NatsTransportOptions = {}) {
     checkTransportOptions(options);
     this.opts = { timeout: options.timeout ?? DEFAULT_TIMEOUT, idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT };
     this.connector = options.connector ?? new NatsConnector({ servers: options.servers, nats: options.nats });
     this.connector.on((e) => this.onConnection(e));
+    this.addressPrefix = options.addressPrefix ?? DEFAULT_ADDRESS_PREFIX;
+    this.queueGroup = options.queueGroup ?? DEFAULT_QUEUE_GROUP;
+    checkSubject(this.addressPrefix, 'transport option addressPrefix');
+    checkSubject(this.queueGroup, 'transport option queueGroup');
   }
 
   init(opts: Partial<TransportOptions> = {}): void {
@@ -52,16 +63,26 @@ export class NatsTransport implements Transport {
   }
 
   async listen(addr: string, opts: ListenOptions = {}): Promise<Listener> {
-    const subject = addr === '' || addr === ':0' ? createInbox() : addr;
+    const subject = addr === '' || addr === ':0' ? createInbox(this.addressPrefix) : addr;
     checkSubject(subject, 'listen address');
     const nc = await this.connector.acquire();
+    // Node addresses under their own prefix: a reply steered onto one (another node) is refused.
+    const own = this.addressPrefix !== DEFAULT_INBOX_PREFIX && this.addressPrefix !== this.connector.inboxPrefix;
     const l: NatsListener = new NatsListener(nc, subject, {
       recvTimeout: this.opts.timeout,
       idleTimeout: opts.idleTimeout ?? this.opts.idleTimeout,
       deadlines: this.deadlines,
+      queue: this.queueGroup,
+      notReplies: own ? this.addressPrefix : undefined,
       onClose: () => { this.listeners.delete(l); return this.connector.release(); },
     });
     this.listeners.add(l);
+    try {
+      await l.confirm();
+    } catch (err) {
+      await l.close();
+      throw err;
+    }
     return l;
   }
 
@@ -81,9 +102,17 @@ export class NatsTransport implements Transport {
 
   private clientMux(): Promise<ClientMux> {
     if (this.mux) return this.mux;
-    const next = this.connector.acquire().then((nc) => {
+    const next = this.connector.acquire().then(async (nc) => {
       this.muxNc = nc;
-      return new ClientMux(nc, this.deadlines);
+      const mux = new ClientMux(nc, this.deadlines, this.connector.inboxPrefix);
+      try {
+        await mux.confirm();
+      } catch (err) {
+        this.muxNc = undefined;
+        await this.connector.release(false);
+        throw err;
+      }
+      return mux;
     });
     this.mux = next;
     next.catch(() => { if (this.mux === next) this.mux = undefined; });
@@ -95,6 +124,10 @@ export class NatsTransport implements Transport {
    * next dial acquires the replacement.
    */
   private onConnection(e: ConnectionEvent): void {
+    if (e.type === 'denied' && e.operation === 'publish' && this.muxNc === e.nc) {
+      void this.mux?.then((m) => m.failRemote(e.subject, e.error), () => undefined);
+      return;
+    }
     if (e.type !== 'closed') return;
     for (const l of [...this.listeners]) if (l.nc === e.nc) void l.close();
     const pending = this.mux;
