@@ -13,6 +13,7 @@ import type { Registry } from './registry';
 import type { Server } from './server';
 import type { Transport } from './transport';
 import { ConfigError } from './errors';
+import { DEFAULT_INBOX_PREFIX } from './config/defaults';
 import { TYPES } from './tokens';
 import { requireServiceMeta, resolveClientTarget } from './metadata';
 import { wireService } from './service-wiring';
@@ -73,7 +74,9 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
     if (names.has(meta.name)) throw new Error(`bootstrap: two services are named "${meta.name}" (class ${cls.name})`);
     names.add(meta.name);
   }
-  const c = buildComponents({ ...config, nats: options.nats, errorHandler: options.errorHandler, memory: options.memory,
+  // `nats.inboxPrefix` applies unless the `inboxPrefix` setting is given (code, env or flag).
+  const inboxPrefix = config.inboxPrefix === DEFAULT_INBOX_PREFIX ? options.nats?.inboxPrefix ?? config.inboxPrefix : config.inboxPrefix;
+  const c = buildComponents({ ...config, inboxPrefix, nats: options.nats, errorHandler: options.errorHandler, memory: options.memory,
     jetstream: options.jetstream });
   const container = options.container ?? new Container();
   const bindings: [symbol, unknown][] = [[TYPES.Transport, c.transport], [TYPES.Broker, c.broker], [TYPES.Registry, c.registry],

@@ -65,6 +65,12 @@ export interface ComponentOptions {
    * its services. Default `{ enabled: true, prefix: '$SRV' }`; memory components never speak it.
    */
   adr32?: { enabled: boolean; prefix?: string };
+  /** Prefix of every reply subject (nats.js `inboxPrefix`). Default `nats.inboxPrefix`, else `_INBOX`. */
+  inboxPrefix?: string;
+  /** Prefix of the node addresses NATS transports listen on. Default `_INBOX`. */
+  addressPrefix?: string;
+  /** Queue group of the NATS transports' listen subscriptions. Default `micro-nats`. */
+  queueGroup?: string;
 }
 
 /** What a server is given besides the components: its identity, and how it is served on the NATS Service API. */
@@ -101,7 +107,8 @@ export function buildComponents(o: ComponentOptions = {}): Components {
     const servers = parseServers(addr ?? o.address);
     const key = serversKey(servers);
     let c = connectors.get(key);
-    if (!c) connectors.set(key, (c = new NatsConnector({ servers, nats: o.nats })));
+    const nats = o.inboxPrefix === undefined ? o.nats : { ...o.nats, inboxPrefix: o.inboxPrefix };
+    if (!c) connectors.set(key, (c = new NatsConnector({ servers, nats })));
     return c;
   };
   const world = o.memory ?? memoryWorld();
@@ -114,6 +121,7 @@ export function buildComponents(o: ComponentOptions = {}): Components {
     connector: () => { const c = connector(addr); onConnector?.(c); return c; },
     world, errorHandler: o.errorHandler, registerInterval: o.registerInterval, serviceApi: adr32 ? { prefix } : undefined,
     jetstream: o.jetstream,
+    addressPrefix: o.addressPrefix, queueGroup: o.queueGroup,
   });
   const transport = typeof o.transport === 'object' ? o.transport
     : pick(TRANSPORTS, 'transport', o.transport)(input(o.transportAddress, (c) => { transportConnector = c; }));

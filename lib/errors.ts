@@ -76,6 +76,18 @@ export class MicroError extends Error {
   }
 }
 
+/** The ids of errors raised by micro-nats' own machinery (connection, transport, registry, broker, client). */
+const INFRASTRUCTURE_IDS: ReadonlySet<string> = new Set(['micro.nats', 'micro.transport', 'micro.registry', 'micro.broker',
+  'micro.selector', 'micro.client']);
+
+/**
+ * Whether `err` was raised by micro-nats' own machinery rather than by a service: such errors may name
+ * servers and node addresses, so a server answers its caller with a generic one (see `invoke.errorOf`).
+ */
+export function isInfrastructureError(err: MicroError): boolean {
+  return INFRASTRUCTURE_IDS.has(err.id);
+}
+
 export const badRequest = (id: string, detail: string, errors?: FieldError[]) => new MicroError(id, Codes.BadRequest, detail, errors);
 export const unauthorized = (id: string, detail: string) => new MicroError(id, Codes.Unauthorized, detail);
 export const forbidden = (id: string, detail: string) => new MicroError(id, Codes.Forbidden, detail);

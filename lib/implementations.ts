@@ -46,11 +46,14 @@ export interface BuildInput {
   serviceApi?: { prefix?: string };
   /** Stream, dead-letter and delivery settings (the JetStream broker). */
   jetstream?: JetStreamSettings;
+  /** Prefix of node addresses and queue group of listen subscriptions (NATS transports). */
+  addressPrefix?: string;
+  queueGroup?: string;
 }
 
 /** Transports by name. */
 export const TRANSPORTS = {
-  nats: (b: BuildInput): Transport => new NatsTransport({ connector: b.connector() }),
+  nats: (b: BuildInput): Transport => new NatsTransport({ connector: b.connector(), addressPrefix: b.addressPrefix, queueGroup: b.queueGroup }),
   memory: (b: BuildInput): Transport => new MemoryTransport({ network: b.world.network }),
 } as const;
 

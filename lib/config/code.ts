@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../errors';
 import { SERVICE_NAME_PATTERN } from '../metadata';
-import { describeValue } from './check';
+import { checkInboxPrefix, describeValue } from './check';
 import { parseServers } from '../nats/servers';
 import { COMPONENT_NAMES, type ComponentKind } from '../implementations';
 import { SELECTOR_NAMES, SUBJECT_PREFIX } from './parse';
@@ -82,5 +82,8 @@ export function readCode(input: ConfigInput): Layer {
   });
   set('adr32', 'adr32', input.adr32, (o, v) => (typeof v === 'boolean' ? v : fail(o, v, 'true or false')));
   set('adr32Prefix', 'adr32Prefix', input.adr32Prefix, (o, v) => text(o, v, SUBJECT_PREFIX, 'a subject prefix without spaces, wildcards or empty tokens'));
+  set('inboxPrefix', 'inboxPrefix', input.inboxPrefix, (o, v) => { checkInboxPrefix(o, v); return v; });
+  set('addressPrefix', 'addressPrefix', input.addressPrefix, (o, v) => text(o, v, SUBJECT_PREFIX, 'a subject prefix without spaces, wildcards or empty tokens'));
+  set('queueGroup', 'queueGroup', input.queueGroup, (o, v) => text(o, v, SUBJECT_PREFIX, 'a queue group name without spaces or wildcards'));
   return layer;
 }

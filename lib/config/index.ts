@@ -8,9 +8,11 @@
  * `--register_interval` (whole seconds, as go-micro), `--client_request_timeout` (a Go duration:
  * `500ms`, `5s`, `1m`; a bare number is refused), `--client_retries`, `--selector` (random |
  * roundRobin), `--adr32` (true | false: serve the NATS Service API), `--adr32_prefix` (its control
- * subject prefix, default `$SRV`). Each has an environment variable `MICRO_<FLAG>` (`MICRO_REGISTER_TTL`).
+ * subject prefix, default `$SRV`), `--inbox_prefix` (reply subjects, default `_INBOX`), `--address_prefix`
+ * (node addresses, default `_INBOX`), `--queue_group` (of listen subscriptions, default `micro-nats`). Each has an environment variable `MICRO_<FLAG>` (`MICRO_REGISTER_TTL`).
  */
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_ADDRESS_PREFIX, DEFAULT_INBOX_PREFIX, DEFAULT_QUEUE_GROUP } from './defaults';
 import { DEFAULT_ADR32, DEFAULT_ADR32_PREFIX, DEFAULT_CALL_TIMEOUT, DEFAULT_COMPONENT, DEFAULT_NATS_URL, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL,
   DEFAULT_RETRIES, DEFAULT_SELECTOR } from './defaults';
 import { ConfigError } from '../errors';
@@ -31,6 +33,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   transport: DEFAULT_COMPONENT, broker: DEFAULT_COMPONENT, registry: DEFAULT_COMPONENT, address: DEFAULT_NATS_URL,
   registerTtl: DEFAULT_REGISTER_TTL, registerInterval: DEFAULT_REGISTER_INTERVAL, timeout: DEFAULT_CALL_TIMEOUT,
   retries: DEFAULT_RETRIES, selector: DEFAULT_SELECTOR, serverAddress: '', adr32: DEFAULT_ADR32, adr32Prefix: DEFAULT_ADR32_PREFIX,
+  inboxPrefix: DEFAULT_INBOX_PREFIX, addressPrefix: DEFAULT_ADDRESS_PREFIX, queueGroup: DEFAULT_QUEUE_GROUP,
 } as const);
 
 function defaults(ttl: number): Layer {
@@ -45,6 +48,7 @@ function defaults(ttl: number): Layer {
     registerInterval: { value: Math.min(d.registerInterval, ttl / 2), from },
     timeout: { value: d.timeout, from }, retries: { value: d.retries, from }, selector: { value: d.selector, from },
     adr32: { value: d.adr32, from }, adr32Prefix: { value: d.adr32Prefix, from },
+    inboxPrefix: { value: d.inboxPrefix, from }, addressPrefix: { value: d.addressPrefix, from }, queueGroup: { value: d.queueGroup, from },
   };
 }
 
@@ -78,5 +82,6 @@ export function resolveConfig<T extends object = object, B extends object = obje
     registerInterval: s.registerInterval,
     client: Object.freeze({ timeout: s.timeout, retries: s.retries, selector: s.selector }),
     adr32: Object.freeze({ enabled: s.adr32, prefix: s.adr32Prefix }),
+    inboxPrefix: s.inboxPrefix, addressPrefix: s.addressPrefix, queueGroup: s.queueGroup,
   });
 }

@@ -24,6 +24,9 @@ export interface Settings {
   selector: SelectorName;
   adr32: boolean;
   adr32Prefix: string;
+  inboxPrefix: string;
+  addressPrefix: string;
+  queueGroup: string;
 }
 
 /** The name of one setting. */

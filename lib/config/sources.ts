@@ -6,6 +6,13 @@ import {
   componentParser, parseAddresses, parseBool, parseCount, parseDuration, parseMetadata, parseSeconds, parseSelector,
   parseServiceName, parseSubjectPrefix, parseToken,
 } from './parse';
+import { checkInboxPrefix } from './check';
+
+function parseInboxPrefix(raw: string, label: string): string {
+  const v = raw.trim();
+  checkInboxPrefix(label, v);
+  return v;
+}
 import type { Layer, SettingKey } from './layer';
 
 interface FlagSpec { readonly flag: string; readonly key: SettingKey; readonly parse: (raw: string, label: string) => unknown }
@@ -30,6 +37,9 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
   { flag: 'selector', key: 'selector', parse: parseSelector },
   { flag: 'adr32', key: 'adr32', parse: parseBool },
   { flag: 'adr32_prefix', key: 'adr32Prefix', parse: parseSubjectPrefix },
+  { flag: 'inbox_prefix', key: 'inboxPrefix', parse: parseInboxPrefix },
+  { flag: 'address_prefix', key: 'addressPrefix', parse: parseSubjectPrefix },
+  { flag: 'queue_group', key: 'queueGroup', parse: parseSubjectPrefix },
 ].map((f) => Object.freeze(f as FlagSpec)));
 
 /** The environment variable for a flag: `MICRO_` and the upper-cased flag name. */

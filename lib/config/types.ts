@@ -58,6 +58,12 @@ export interface ConfigInput<T extends object = object, B extends object = objec
   adr32?: boolean;
   /** Prefix of the ADR-32 control subjects (`$SRV.PING`, …). Default `$SRV`. */
   adr32Prefix?: string;
+  /** Prefix of every reply subject this process subscribes (nats.js `inboxPrefix`); must start with `_`. Default `_INBOX`. */
+  inboxPrefix?: string;
+  /** Prefix of the node addresses servers listen on (`<prefix>.<nuid>`). Default `_INBOX`, as go-micro. */
+  addressPrefix?: string;
+  /** Queue group of the servers' listen subscriptions. Default `micro-nats`. */
+  queueGroup?: string;
   /** Command-line arguments to read flags from; defaults to `process.argv.slice(2)`. */
   argv?: readonly string[];
   /** Environment to read `MICRO_*` from; defaults to `process.env`. */
@@ -112,4 +118,10 @@ export interface Config<T extends object = object, B extends object = object, R 
   readonly client: ClientConfig;
   /** The NATS Service API (ADR-32): whether services speak it and discovery looks for it, and its control subject prefix. */
   readonly adr32: { readonly enabled: boolean; readonly prefix: string };
+  /** Prefix of every reply subject this process subscribes (nats.js `inboxPrefix`). */
+  readonly inboxPrefix: string;
+  /** Prefix of the node addresses servers listen on. */
+  readonly addressPrefix: string;
+  /** Queue group of the servers' listen subscriptions. */
+  readonly queueGroup: string;
 }

@@ -17,7 +17,7 @@ import {
   reportedVersion, VERBS, type Verb,
 } from '../nats/service-api';
 import { Header, readTimeout } from '../protocol/mucp';
-import { invoke, type Endpoint, type InvokeHost } from './invoke';
+import { errorOf, invoke, type Endpoint, type InvokeHost } from './invoke';
 import type { ServerAdapter, ServiceIdentity } from './index';
 
 type Host = InvokeHost & ServiceIdentity;
@@ -121,8 +121,7 @@ export class Adr32Adapter implements ServerAdapter {
       ctx = new RequestContext(host.name, s.ep.name, header[Header.Id] ?? '', header, readTimeout(host.name, header[Header.Timeout], Date.now()));
       m.respond(await invoke(host, s.ep, header[Header.ContentType], bodyOf(m), ctx));
     } catch (err) {
-      if (!(err instanceof MicroError)) host.log(err, s.ep.name);
-      m.respond(EMPTY, { headers: encodeHeaders(errorHeaders(MicroError.from(err, host.name))) });
+      m.respond(EMPTY, { headers: encodeHeaders(errorHeaders(errorOf(host, err, s.ep.name))) });
     } finally {
       ctx?.done();
       host.end();

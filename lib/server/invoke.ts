@@ -16,7 +16,7 @@
  */
 import type { Codec } from '../codec';
 import { runInContext, type RequestContext } from '../context';
-import { MicroError, notFound, timeout, unavailable } from '../errors';
+import { Codes, internal, isInfrastructureError, MicroError, notFound, timeout, unavailable } from '../errors';
 import type { Endpoint, InvokeHost } from './index';
 
 export type { Endpoint, InvokeHost } from './index';
@@ -92,8 +92,20 @@ export function openStream(ep: Endpoint, input: unknown, ctx: RequestContext): S
   };
 }
 
-/** The MicroError to answer with; anything else is a handler bug: logged with its stack, answered 500. */
+/**
+ * The MicroError to answer with. A service's own MicroError goes as it is. Anything else is a handler bug:
+ * logged with its stack, answered 500. An error of micro-nats' machinery (a failed publish, a nested call's
+ * transport or registry failure) may name servers and node addresses: it is logged and the caller gets a
+ * generic 503 (or 408, or 500) from this service.
+ */
 export function errorOf(host: InvokeHost, err: unknown, endpoint: string): MicroError {
-  if (!(err instanceof MicroError)) host.log(err, endpoint);
-  return MicroError.from(err, host.name);
+  if (!(err instanceof MicroError)) {
+    host.log(err, endpoint);
+    return MicroError.from(err, host.name);
+  }
+  if (!isInfrastructureError(err)) return err;
+  host.log(err, endpoint);
+  if (err.code === Codes.Unavailable) return unavailable(host.name, `${host.name} is unavailable`);
+  if (err.code === Codes.Timeout) return timeout(host.name, `${host.name} timed out`);
+  return internal(host.name, 'internal server error');
 }
