@@ -105,7 +105,13 @@ export function errorOf(host: InvokeHost, err: unknown, endpoint: string): Micro
   }
   if (!isInfrastructureError(err)) return err;
   host.log(err, endpoint);
-  if (err.code === Codes.Unavailable) return unavailable(host.name, `${host.name} is unavailable`);
-  if (err.code === Codes.Timeout) return timeout(host.name, `${host.name} timed out`);
-  return internal(host.name, 'internal server error');
+  const generic = GENERIC[err.code];
+  return generic ? new MicroError(host.name, err.code, `${host.name}: ${generic}`) : internal(host.name, 'internal server error');
 }
+
+/** What a caller is told of an infrastructure failure, by code; any other code becomes a 500. */
+const GENERIC: Record<number, string> = {
+  [Codes.Unavailable]: 'service unavailable',
+  [Codes.Timeout]: 'timed out',
+  [Codes.PayloadTooLarge]: 'the response is larger than the NATS server accepts',
+};
