@@ -5,7 +5,9 @@ import { inject } from 'inversify';
 import { connect, PermissionViolationError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { bootstrap, Handler, Service, TYPES, type App, type Client } from '../index';
 import { buildComponents } from '../lib/components';
-import { Codes } from '../lib/errors';
+import { resolveConfig } from '../lib/config';
+import { Codes, ConfigError } from '../lib/errors';
+import { redact, splitCredentials } from '../lib/nats/servers';
 import { startNatsServer, type NatsServer } from '../lib/testing';
 import { rejection } from './support/wait';
 
@@ -37,6 +39,7 @@ authorization {
     { user: svc, password: "${SVC_PW}", permissions: $SERVICE }
     { user: web, password: "${WEB_PW}", permissions: $WEB }
     { user: evil, password: "evil-pw", permissions: $EVIL }
+    { user: ro, password: "ro-pw", permissions: { publish = { allow = ["micro.registry.nats.query"] }, subscribe = { allow = ["_I_RO.>"] } } }
   ]
 }
 `;
@@ -184,6 +187,24 @@ describe('Security: services under locked-down NATS permissions', function () {
     }
   });
 
+  it('fails a call with 403 naming the node address when the caller may not publish to it', async () => {
+    const c = await bootstrap({ address: `nats://ro:ro-pw@${host}`, inboxPrefix: '_I_RO', adr32: false, ...quiet });
+    try {
+      const address = await nodeAddress();
+      const err = await rejection(c.client.call('secure', 'Secure.who', {}, { address, retries: 0 }));
+      expect(err.code).to.equal(Codes.Forbidden);
+      expect(err.detail).to.include(`publish to "${address}": permission denied`);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('options given in code win over URL credentials', async () => {
+    const c = await bootstrap({ services: [Secure], address: `nats://svc:wrong@${host}`, nats: { user: 'svc', pass: SVC_PW },
+      inboxPrefix: '_I_SVC', addressPrefix: '_SVC', server: { id: 'secure-2' }, ...quiet });
+    await c.stop();
+  });
+
   it('a token in the URL connects', async () => {
     const tokenServer = await startNatsServer({ args: ['--auth', 'T0ken-s3cret'] });
     const c = buildComponents({ address: `nats://T0ken-s3cret@127.0.0.1:${tokenServer.port}`, adr32: { enabled: false } });
@@ -212,5 +233,39 @@ describe('Security: services under locked-down NATS permissions', function () {
     expect(errors.map((e) => e.code)).to.deep.equal([Codes.Unavailable, Codes.BadRequest, Codes.Unavailable]);
     expect(text).to.include('***@127.0.0.1:1/x');
     for (const secret of [SVC_PW, WEB_PW]) expect(text).to.not.include(secret);
+  });
+});
+
+describe('Security: URL credentials and subject prefixes as settings', () => {
+  it('takes user:pass@ and token@ out of server URLs, as nats.go reads them (percent-decoded, first URL wins)', () => {
+    expect(splitCredentials(['nats://u:123pw@h:4222', 'nats://other:x@h2:4222'])).to.deep.equal(
+      { servers: ['nats://h:4222', 'nats://h2:4222'], credentials: { user: 'u', pass: '123pw' } });
+    expect(splitCredentials(['nats://tok@h:4222', 'nats://h2:1'])).to.deep.equal(
+      { servers: ['nats://h:4222', 'nats://h2:1'], credentials: { token: 'tok' } });
+    expect(splitCredentials(['tls://us%40r:p%3Aw@[::1]:4222']).credentials).to.deep.equal({ user: 'us@r', pass: 'p:w' });
+    expect(splitCredentials(['nats://u:@h']).credentials).to.deep.equal({ user: 'u', pass: '' });
+    expect(splitCredentials(['nats://h:4222']).credentials).to.deep.equal({});
+  });
+
+  it('redacts the credentials of every URL in a text', () => {
+    expect(redact('at nats://a:b@h:1,tls://tok@h2:2 and nats://h3:4 (nats://u:p@ss@h4)'))
+      .to.equal('at nats://***@h:1,tls://***@h2:2 and nats://h3:4 (nats://***@h4)');
+  });
+
+  it('reads the inbox prefix, node-address prefix and queue group from code, MICRO_ env and flags', () => {
+    const d = resolveConfig({ argv: [], env: {} });
+    expect(d).to.include({ inboxPrefix: '_INBOX', addressPrefix: '_INBOX', queueGroup: 'micro-nats' });
+    const c = resolveConfig({ inboxPrefix: '_I_A', addressPrefix: 'svc', queueGroup: 'q1', env: { MICRO_ADDRESS_PREFIX: '_SVC' },
+      argv: ['--inbox_prefix', '_I_B', '--queue_group=q2'] });
+    expect(c).to.include({ inboxPrefix: '_I_B', addressPrefix: '_SVC', queueGroup: 'q2' });
+  });
+
+  it('refuses an inbox prefix that does not start with "_" (services answer only such reply subjects)', () => {
+    for (const input of [{ inboxPrefix: 'inbox' }, { argv: ['--inbox_prefix=_A.>'] }, { env: { MICRO_INBOX_PREFIX: 'x' } }]) {
+      let err: unknown;
+      try { resolveConfig({ argv: [], env: {}, ...input }); } catch (e) { err = e; }
+      expect(err).to.be.instanceOf(ConfigError);
+    }
+    expect(() => buildComponents({ nats: { inboxPrefix: 'plain' } })).to.throw(ConfigError, /nats\.inboxPrefix/);
   });
 });
