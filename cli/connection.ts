@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { bootstrap, type App } from 'micro-nats';
+import { parseServers, redact, splitCredentials } from 'micro-nats/components';
 import { CliError, Exit } from './exit';
 
 /** The connection flags as commander parses them (keys keep go-micro's underscores). */
@@ -105,7 +106,7 @@ export async function openClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv 
     await app.stop().catch(() => undefined);
     const why = (err as Error).message;
     // The client's own message usually names the servers already; say them once.
-    throw new CliError(why.includes(servers) ? why : `cannot connect to NATS at ${servers}: ${why}`, Exit.Unreachable,
+    throw new CliError(redact(why.includes(servers) ? why : `cannot connect to NATS at ${servers}: ${why}`), Exit.Unreachable,
       'is nats-server running there? Give the address with --server (or --address), MICRO_ADDRESS or NATS_URL');
   }
   return app;
@@ -118,10 +119,12 @@ export async function openClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv 
 export async function openNats(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Promise<NatsConnection> {
   const servers = resolveServers(flags, env);
   try {
-    return await connect({ ...natsOptions(flags), servers: servers.split(',').map((s) => s.trim()) });
+    // nats.js ignores credentials in a URL (and may read a password as the port): they become options.
+    const split = splitCredentials(parseServers(servers));
+    return await connect({ ...split.credentials, ...natsOptions(flags), servers: split.servers });
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError(`cannot connect to NATS at ${servers}: ${(err as Error).message}`, Exit.Unreachable,
+    throw new CliError(redact(`cannot connect to NATS at ${servers}: ${(err as Error).message}`), Exit.Unreachable,
       'is nats-server running there? Give the address with --server (or --address), MICRO_ADDRESS or NATS_URL');
   }
 }

@@ -17,3 +17,4 @@ export { serveSocket, type MucpHost } from '../lib/server/mucp';
 export * as mucp from '../lib/protocol/mucp';
 export { NatsConnector, type NatsConnectorOptions, type ConnectionEvent, type ConnectionEvents,
   type ConnectionListener } from '../lib/nats/connection';
+export { parseServers, redact, splitCredentials, type UrlCredentials } from '../lib/nats/servers';
