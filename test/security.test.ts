@@ -39,6 +39,8 @@ authorization {
     { user: svc, password: "${SVC_PW}", permissions: $SERVICE }
     { user: web, password: "${WEB_PW}", permissions: $WEB }
     { user: evil, password: "evil-pw", permissions: $EVIL }
+    { user: mute, password: "mute-pw", permissions: { publish = { allow = ["_SVC.>"] },
+      subscribe = { allow = ["_SVC.>", "_I_MUTE.>", "micro.registry.nats.query"] }, allow_responses = true } }
     { user: ro, password: "ro-pw", permissions: { publish = { allow = ["micro.registry.nats.query"] }, subscribe = { allow = ["_I_RO.>"] } } }
   ]
 }
@@ -174,6 +176,13 @@ describe('Security: services under locked-down NATS permissions', function () {
     expect(err.code).to.equal(Codes.Forbidden);
     expect(err.detail).to.match(/subscription to "_INBOX\.[^"]+" in queue group "micro-nats": permission denied/);
     expect(output.join('\n')).to.match(/NATS refused the subscription to "_INBOX\.[^"]+" in queue group "micro-nats"/);
+  });
+
+  it('fails bootstrap with 403 naming the watch subject when the service may not announce itself', async () => {
+    const err = await rejection(bootstrap({ services: [Secure], address: `nats://mute:mute-pw@${host}`, inboxPrefix: '_I_MUTE',
+      addressPrefix: '_SVC', adr32: false, ...quiet }));
+    expect(err.code).to.equal(Codes.Forbidden);
+    expect(err.detail).to.include('publish to "micro.registry.nats.watch": permission denied');
   });
 
   it('fails a call with 403 naming the reply subscription when the inbox prefix is not permitted', async () => {

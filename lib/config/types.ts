@@ -78,7 +78,7 @@ export interface ServerConfig {
   readonly version?: string;
   /** Node id; a random UUID unless configured. */
   readonly id: string;
-  /** Listen address handed to the transport; `''` lets the transport choose (`_INBOX.<nuid>` for NATS). */
+  /** Listen address handed to the transport; `''` lets the transport choose (`<addressPrefix>.<nuid>` for NATS). */
   readonly address: string;
   /** Merged key by key across the layers; added to every registered node. */
   readonly metadata: Readonly<Record<string, string>>;

@@ -39,7 +39,7 @@ export interface Endpoint {
 export interface Node {
   /** Unique per instance, conventionally `<service>-<uuid>`. Nodes are merged and removed by id. */
   id: string;
-  /** Where the instance listens: for the NATS transport, its `_INBOX.<nuid>` subject. */
+  /** Where the instance listens: for the NATS transport, its `<addressPrefix>.<nuid>` subject (`_INBOX.<nuid>` by default). */
   address: string;
   /** Free-form string metadata (`transport`, `broker`, `server`, `registry`, `protocol`, …). Default `{}`. */
   metadata: Record<string, string>;

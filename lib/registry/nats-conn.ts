@@ -67,15 +67,18 @@ export class RegistryConnection {
   }
 
   /**
-   * Resolves with the 403 if the server refused a publish to `subject` sent before this call, else undefined.
-   * The refusal arrives before the PONG of a flush, its status event one turn later: flush first.
+   * Starts noting refusals of publishes to `subject`; call it before publishing. The returned function,
+   * called after a flush, stops noting and resolves with the 403 if one came (the server's refusal arrives
+   * before the PONG of a flush, its status event a turn later), else undefined.
    */
-  async refused(subject: string): Promise<MicroError | undefined> {
+  noteRefusal(subject: string): () => Promise<MicroError | undefined> {
     let found: MicroError | undefined;
-    const off = this.onDenied((s, err) => { if (s === subject) found = err; });
-    await new Promise((r) => setImmediate(r));
-    off();
-    return found;
+    const off = this.onDenied((s, err) => { if (s === subject) found ??= err; });
+    return async () => {
+      await new Promise((r) => setImmediate(r));
+      off();
+      return found;
+    };
   }
 
   /** Calls `fn` when the connection drops (disconnect or close); returns the function that stops listening. */

@@ -90,14 +90,16 @@ export class NatsRegistry implements Registry {
     if (!this.conn.connected) throw new RegistryUnavailableError(`register ${s.name}: NATS is disconnected`);
     const added = s.nodes.filter((n) => !this.local.holds(s.name, s.version, n.id));
     const action = this.local.add(s);
+    const refusal = this.conn.noteRefusal(this.opts.watchTopic);
     try {
       this.answer(nc);
       this.announce(nc, action, s);
       await flushWithin(nc, CONFIRM_TIMEOUT, `register ${s.name}`);
       await this.responder.confirm();
-      const refused = await this.conn.refused(this.opts.watchTopic);
+      const refused = await refusal();
       if (refused) throw refused;
     } catch (err) {
+      void refusal();
       if (added.length > 0) this.local.remove({ ...s, nodes: added });
       this.answer(nc);
       throw err;
