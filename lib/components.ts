@@ -74,7 +74,7 @@ export interface ComponentOptions {
 }
 
 /** What a server is given besides the components: its identity, and how it is served on the NATS Service API. */
-export type ServerOptions = Pick<RpcServerOptions, 'name' | 'version' | 'metadata' | 'id' | 'address' | 'logger' | 'description'>
+export type ServerOptions = Pick<RpcServerOptions, 'name' | 'version' | 'metadata' | 'id' | 'address' | 'logger' | 'description' | 'maxInflight'>
   & { natsService?: { group?: string; queue?: string } };
 
 /** The built components. */

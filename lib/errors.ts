@@ -99,6 +99,25 @@ export const internal = (id: string, detail: string) => new MicroError(id, Codes
 export const unavailable = (id: string, detail: string) => new MicroError(id, Codes.Unavailable, detail);
 
 /**
+ * The `id` of a 503 by which a server says it refused a request WITHOUT running its handler (it is stopping,
+ * or over its in-flight limit): the caller may safely send the same request to another node.
+ */
+export const REFUSED_ID = 'micro.server.refused';
+/** A refusal that provably did not run the handler (503, id {@link REFUSED_ID}). */
+export const refused = (detail: string) => new MicroError(REFUSED_ID, Codes.Unavailable, detail);
+
+/** Longest excerpt of remote input that an error message echoes. */
+export const MAX_ECHO = 64;
+
+/**
+ * Remote input as an error message may quote it: at most `max` characters, with the full length said when
+ * cut, so that an error never echoes back (or logs) a megabyte a caller sent.
+ */
+export function excerpt(text: string, max = MAX_ECHO): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`;
+}
+
+/**
  * A bad option value (400), raised when a component is built or configured, never on the wire.
  * `option` names the option, variable or flag; the message says what was given and what is accepted.
  */

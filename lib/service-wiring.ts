@@ -43,6 +43,7 @@ export function wireService(c: Components, container: Container, cls: Function, 
     id: `${name}-${srv.id}`,
     address: only && srv.address ? srv.address : undefined,
     description: meta.description,
+    maxInflight: srv.maxInflight,
     natsService: meta.natsService,
   });
   for (const h of meta.handlers) {

@@ -69,6 +69,10 @@ export function readCode(input: ConfigInput): Layer {
   set('serverId', 'server.id', server.id, (o, v) => text(o, v, /^\S+$/, 'a non-empty string without spaces'));
   set('serverAddress', 'server.address', server.address, (o, v) => text(o, v, /^\S*$/, 'a string without spaces'));
   set('serverMetadata', 'server.metadata', server.metadata, metadata);
+  set('serverMaxInflight', 'server.maxInflight', server.maxInflight, (o, v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(o, v, 'a whole number >= 1');
+    return v;
+  });
   set('registerTtl', 'registerTtl', input.registerTtl, positiveMs);
   set('registerInterval', 'registerInterval', input.registerInterval, positiveMs);
   set('timeout', 'client.timeout', client.timeout, positiveMs);

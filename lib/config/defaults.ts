@@ -31,6 +31,16 @@ export const DEFAULT_WATCH_TOPIC = 'micro.registry.nats.watch';
 
 /** Bound on a draining broker disconnect. */
 export const DEFAULT_DRAIN_TIMEOUT = 5_000;
+/**
+ * Requests a server runs at once; past it a request is refused at once with 503 (`micro.server.refused`),
+ * its handler not run, so the caller tries another node. Sized for a 2-core service.
+ */
+export const DEFAULT_MAX_INFLIGHT = 1_024;
+/** Server-side sockets (streams, pooled micro-nats sockets) a listener keeps at once. */
+export const DEFAULT_MAX_SOCKETS = 16_384;
+/** Frames a socket queues unread; past it the frames are dropped and the socket fails. */
+export const DEFAULT_MAX_QUEUE = 4_096;
+
 /** Bound on waiting for in-flight requests when a server stops. */
 export const DEFAULT_STOP_TIMEOUT = 10_000;
 

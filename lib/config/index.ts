@@ -4,7 +4,7 @@
  * Flags (`--flag=value` or `--flag value`; other arguments are left to the application):
  * `--transport --broker --registry` (nats | memory; the broker also jetstream), `--transport_address --broker_address
  * --registry_address` (comma-separated NATS servers), `--server_name --server_version --server_id
- * --server_address`, `--server_metadata k=v` (repeatable, or comma-separated), `--register_ttl` and
+ * --server_address`, `--server_metadata k=v` (repeatable, or comma-separated), `--server_max_inflight`, `--register_ttl` and
  * `--register_interval` (whole seconds, as go-micro), `--client_request_timeout` (a Go duration:
  * `500ms`, `5s`, `1m`; a bare number is refused), `--client_retries`, `--selector` (random |
  * roundRobin), `--adr32` (true | false: serve the NATS Service API), `--adr32_prefix` (its control
@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ADDRESS_PREFIX, DEFAULT_INBOX_PREFIX, DEFAULT_QUEUE_GROUP } from './defaults';
 import { DEFAULT_ADR32, DEFAULT_ADR32_PREFIX, DEFAULT_CALL_TIMEOUT, DEFAULT_COMPONENT, DEFAULT_NATS_URL, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL,
-  DEFAULT_RETRIES, DEFAULT_SELECTOR } from './defaults';
+  DEFAULT_MAX_INFLIGHT, DEFAULT_RETRIES, DEFAULT_SELECTOR } from './defaults';
 import { ConfigError } from '../errors';
 import { readCode } from './code';
 import { mergeLayers, type Layer, type Settings } from './layer';
@@ -32,7 +32,7 @@ export type { ClientConfig, ClientInput, Config, ConfigInput, ServerConfig, Serv
 export const CONFIG_DEFAULTS = Object.freeze({
   transport: DEFAULT_COMPONENT, broker: DEFAULT_COMPONENT, registry: DEFAULT_COMPONENT, address: DEFAULT_NATS_URL,
   registerTtl: DEFAULT_REGISTER_TTL, registerInterval: DEFAULT_REGISTER_INTERVAL, timeout: DEFAULT_CALL_TIMEOUT,
-  retries: DEFAULT_RETRIES, selector: DEFAULT_SELECTOR, serverAddress: '', adr32: DEFAULT_ADR32, adr32Prefix: DEFAULT_ADR32_PREFIX,
+  retries: DEFAULT_RETRIES, selector: DEFAULT_SELECTOR, serverAddress: '', serverMaxInflight: DEFAULT_MAX_INFLIGHT, adr32: DEFAULT_ADR32, adr32Prefix: DEFAULT_ADR32_PREFIX,
   inboxPrefix: DEFAULT_INBOX_PREFIX, addressPrefix: DEFAULT_ADDRESS_PREFIX, queueGroup: DEFAULT_QUEUE_GROUP,
 } as const);
 
@@ -43,6 +43,7 @@ function defaults(ttl: number): Layer {
     transport: { value: d.transport, from }, broker: { value: d.broker, from }, registry: { value: d.registry, from },
     transportAddress: { value: [d.address], from }, brokerAddress: { value: [d.address], from }, registryAddress: { value: [d.address], from },
     serverId: { value: randomUUID(), from }, serverAddress: { value: d.serverAddress, from }, serverMetadata: { value: {}, from },
+    serverMaxInflight: { value: d.serverMaxInflight, from },
     registerTtl: { value: d.registerTtl, from },
     // A node must heartbeat at least once per TTL, so a short TTL alone must not leave the 30 s default.
     registerInterval: { value: Math.min(d.registerInterval, ttl / 2), from },
@@ -68,7 +69,7 @@ export function resolveConfig<T extends object = object, B extends object = obje
   const server: ServerConfig = Object.freeze({
     ...(s.serverName !== undefined && { name: s.serverName }),
     ...(s.serverVersion !== undefined && { version: s.serverVersion }),
-    id: s.serverId, address: s.serverAddress, metadata: Object.freeze({ ...s.serverMetadata }),
+    id: s.serverId, address: s.serverAddress, metadata: Object.freeze({ ...s.serverMetadata }), maxInflight: s.serverMaxInflight,
   });
   return Object.freeze({
     transport: s.transport as TransportName | T,

@@ -17,6 +17,7 @@ export interface Settings {
   serverId: string;
   serverAddress: string;
   serverMetadata: Record<string, string>;
+  serverMaxInflight: number;
   registerTtl: number;
   registerInterval: number;
   timeout: number;

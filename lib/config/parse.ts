@@ -59,6 +59,13 @@ export function parseCount(raw: string, label: string): number {
   return Number(v);
 }
 
+/** A whole number >= 1 (a limit). */
+export function parsePositiveCount(raw: string, label: string): number {
+  const v = raw.trim();
+  if (!/^\d+$/.test(v) || Number(v) === 0) throw bad(label, raw, 'a whole number >= 1 (e.g. 1024)');
+  return Number(v);
+}
+
 const UNIT_MS: Readonly<Record<string, number>> = Object.freeze({ ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 });
 
 /**

@@ -3,7 +3,7 @@
  * names, the parsed value and the label it came from (`--registry`, `MICRO_REGISTRY`).
  */
 import {
-  componentParser, parseAddresses, parseBool, parseCount, parseDuration, parseMetadata, parseSeconds, parseSelector,
+  componentParser, parseAddresses, parseBool, parseCount, parseDuration, parsePositiveCount, parseMetadata, parseSeconds, parseSelector,
   parseServiceName, parseSubjectPrefix, parseToken,
 } from './parse';
 import { checkInboxPrefix } from './check';
@@ -30,6 +30,7 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
   { flag: 'server_id', key: 'serverId', parse: parseToken },
   { flag: 'server_address', key: 'serverAddress', parse: parseToken },
   { flag: 'server_metadata', key: 'serverMetadata', parse: parseMetadata },
+  { flag: 'server_max_inflight', key: 'serverMaxInflight', parse: parsePositiveCount },
   { flag: 'register_ttl', key: 'registerTtl', parse: parseSeconds },
   { flag: 'register_interval', key: 'registerInterval', parse: parseSeconds },
   { flag: 'client_request_timeout', key: 'timeout', parse: parseDuration },

@@ -14,6 +14,8 @@ export interface ServerInput {
   address?: string;
   /** Added to every registered node; merged key by key with env and flags. Default `{}`. */
   metadata?: Record<string, string>;
+  /** Requests run at once; past it a request gets an immediate 503 (`micro.server.refused`). Default 1 024. */
+  maxInflight?: number;
 }
 
 /** The client part of the code options (`--client_*` and `--selector` flags). */
@@ -82,6 +84,8 @@ export interface ServerConfig {
   readonly address: string;
   /** Merged key by key across the layers; added to every registered node. */
   readonly metadata: Readonly<Record<string, string>>;
+  /** Requests run at once (`--server_max_inflight`, `MICRO_SERVER_MAX_INFLIGHT`). */
+  readonly maxInflight: number;
 }
 
 /** The resolved client settings. */

@@ -4,8 +4,8 @@
  * the per-request CPU. The wire format is the same (`NATS/1.0[ status]\r\nKey: value\r\n…\r\n\r\n`).
  */
 import type { Msg, MsgHdrs } from '@nats-io/transport-node';
-import { badRequest } from '../errors';
-import { FRAME_HEADERS } from '../protocol/mucp';
+import { badRequest, excerpt } from '../errors';
+import { FRAME_HEADERS, MAX_HEADERS } from '../protocol/mucp';
 
 /** Headers of a received message, and the status code of a status message (503 no responders), else 0. */
 export interface ReadHeaders { header: Record<string, string>; status: number; present: boolean }
@@ -21,7 +21,7 @@ class HeaderBlock {
 
 function checkKey(k: string): void {
   if (knownKeys.has(k)) return;
-  if (!KEY.test(k)) throw badRequest('micro.nats', `invalid header name ${JSON.stringify(k)}`);
+  if (!KEY.test(k)) throw badRequest('micro.nats', `invalid header name ${JSON.stringify(excerpt(k))}`);
   if (knownKeys.size < 4096) knownKeys.add(k);
 }
 
@@ -45,7 +45,7 @@ export function encodeHeaders(header: Record<string, string> | undefined): MsgHd
 function checkedValue(k: string, v: unknown): string {
   checkKey(k);
   const text = typeof v === 'string' ? v : String(v);
-  if (text.includes('\r') || text.includes('\n')) throw badRequest('micro.nats', `header ${k} has a line break in its value`);
+  if (text.includes('\r') || text.includes('\n')) throw badRequest('micro.nats', `header ${excerpt(k)} has a line break in its value`);
   return text;
 }
 
@@ -121,22 +121,31 @@ function keyAt(text: string, at: number, colon: number): string {
   return text.slice(at, colon);
 }
 
+/**
+ * Linear in the block's size whatever its shape: each search resumes where the last one stopped (a colon
+ * found past the line end is kept for the lines up to it), and parsing stops one entry past
+ * {@link MAX_HEADERS}, which the request head then refuses 400.
+ */
 function parse(text: string): ReadHeaders {
   const eol = text.indexOf('\r\n');
   // "NATS/1.0" alone, or followed by a status: "NATS/1.0 503"
-  const status = eol > 9 ? parseInt(text.slice(9, eol), 10) || 0 : 0;
+  const status = eol > 9 ? parseInt(text.slice(9, Math.min(eol, 13)), 10) || 0 : 0;
   const header: Record<string, string> = {};
   let at = eol < 0 ? text.length : eol + 2;
   const len = text.length;
-  while (at < len) {
+  let colon = -1;
+  let entries = 0;
+  while (at < len && entries <= MAX_HEADERS) {
     let end = text.indexOf('\r\n', at);
     if (end < 0) end = len;
-    const colon = text.indexOf(':', at);
+    if (colon < at) colon = text.indexOf(':', at);
+    if (colon < 0) break;  // no colon in the rest: no more entries
     if (colon > at && colon < end) {
       const k = keyAt(text, at, colon);
       if (header[k] === undefined) {
         const v0 = text.charCodeAt(colon + 1) === 32 ? colon + 2 : colon + 1;
         header[k] = text.slice(v0, end);
+        entries++;
       }
     }
     at = end + 2;

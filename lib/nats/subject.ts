@@ -1,4 +1,4 @@
-import { badRequest } from '../errors';
+import { badRequest, excerpt } from '../errors';
 
 const TOKEN = /^[^\s*>.]+$/;
 
@@ -16,7 +16,7 @@ export function checkSubject(subject: string, what: string, wildcards = false): 
     if (TOKEN.test(t)) continue;
     if (wildcards && (t === '*' || (t === '>' && i === tokens.length - 1))) continue;
     const why = /\s/.test(t) ? 'white space' : t === '' ? 'an empty token' : 'a wildcard';
-    throw badRequest('micro.nats', `${what} "${subject}" is not a valid NATS subject: it has ${why}`);
+    throw badRequest('micro.nats', `${what} "${excerpt(subject)}" is not a valid NATS subject: it has ${why}`);
   }
 }
 

@@ -4,7 +4,7 @@
  * end of stream). The go-micro transport envelope (for peers without NATS headers) is in `./envelope`.
  * Client, server and transport read and write mucp only through this module.
  */
-import { badRequest, type MicroError } from '../errors';
+import { badRequest, excerpt, type MicroError } from '../errors';
 import type { Message } from './message';
 
 export { decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
@@ -35,6 +35,12 @@ export const Header = {
   Timeout: 'Timeout',
   /** `close` on an empty frame: the pseudo-socket is closed. */
   Connection: 'Connection',
+  /**
+   * On the first frame of a dialled micro-nats socket (any value): the client keeps the socket for more
+   * exchanges, so the server keeps state for it. Without it (and without {@link Header.Stream}) a request
+   * is one-shot: answered and forgotten, as a plain NATS request or a go-micro call is.
+   */
+  Socket: 'Micro-Socket',
 } as const;
 
 /** Every frame header name, in its canonical spelling. */
@@ -46,6 +52,14 @@ export const CLOSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [
 /** True for the headers of a close frame (its body is empty). */
 export function isClose(header: Record<string, string>): boolean {
   return header[Header.Connection] === 'close';
+}
+
+/** Headers a dialled micro-nats socket adds to its first frame. Frozen. */
+export const SOCKET_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [Header.Socket]: '1' });
+
+/** True when a request's peer needs server-side socket state: a stream, or a socket the client keeps. */
+export function keepsSocket(header: Record<string, string>): boolean {
+  return header[Header.Socket] !== undefined || header[Header.Stream] !== undefined;
 }
 
 /** The `Micro-Error` value of the frame that ends a stream. */
@@ -65,10 +79,10 @@ export function writeTimeout(ms: number): string {
 /** The deadline (epoch ms) a `Timeout` header sets, `Infinity` when absent or 0. Throws 400 when malformed. */
 export function readTimeout(service: string, raw: string | undefined, now: number): number {
   if (raw === undefined || raw === '' || raw === '0') return Infinity;
-  if (!/^-?\d+$/.test(raw)) throw badRequest(service, `Timeout header "${raw.slice(0, 40)}" is not a whole number of nanoseconds`);
+  if (!/^-?\d+$/.test(raw)) throw badRequest(service, `Timeout header "${excerpt(raw)}" is not a whole number of nanoseconds`);
   const ns = Number(raw);
-  if (ns < 0) throw badRequest(service, `Timeout header ${raw} is negative`);
-  if (ns > MAX_TIMEOUT_NS) throw badRequest(service, `Timeout header ${raw} exceeds the maximum of ${MAX_TIMEOUT_NS} ns (24 h)`);
+  if (ns < 0) throw badRequest(service, `Timeout header ${excerpt(raw)} is negative`);
+  if (ns > MAX_TIMEOUT_NS) throw badRequest(service, `Timeout header ${excerpt(raw)} exceeds the maximum of ${MAX_TIMEOUT_NS} ns (24 h)`);
   return now + ns / 1e6;
 }
 

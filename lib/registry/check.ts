@@ -3,7 +3,7 @@
  * options. Each throws naming the fault; what arrives from the wire is read leniently in `wire.ts`.
  */
 import { checkNumber } from '../config/check';
-import { badRequest, payloadTooLarge } from '../errors';
+import { badRequest, excerpt, payloadTooLarge } from '../errors';
 import type { Endpoint, Node, RegistryOptions, Service, Value } from './index';
 import { encodeJSON, MAX_VALUE_DEPTH, toResult } from './wire';
 
@@ -16,7 +16,7 @@ function strictMetadata(m: unknown, where: string): Record<string, string> {
   if (typeof m !== 'object' || Array.isArray(m)) throw badRequest('micro.registry', `${where}: metadata must be an object of strings`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
-    if (typeof v !== 'string') throw badRequest('micro.registry', `${where}: metadata "${k}" must be a string, got ${typeof v}`);
+    if (typeof v !== 'string') throw badRequest('micro.registry', `${where}: metadata "${excerpt(k)}" must be a string, got ${typeof v}`);
     out[k] = v;
   }
   return out;
@@ -67,8 +67,8 @@ export function checkService(s: unknown, maxPayload?: number): Service {
   const ids = new Set<string>();
   const nodes: Node[] = x.nodes.map((n, i) => {
     if (!n || typeof n !== 'object' || typeof n.id !== 'string' || n.id === '') throw badRequest('micro.registry', `${where} node ${i}: a non-empty id is required`);
-    if (typeof n.address !== 'string' || n.address === '') throw badRequest('micro.registry', `${where} node ${n.id}: a non-empty address is required`);
-    if (ids.has(n.id)) throw badRequest('micro.registry', `${where}: node id ${n.id} appears twice`);
+    if (typeof n.address !== 'string' || n.address === '') throw badRequest('micro.registry', `${where} node ${excerpt(n.id)}: a non-empty address is required`);
+    if (ids.has(n.id)) throw badRequest('micro.registry', `${where}: node id ${excerpt(n.id)} appears twice`);
     ids.add(n.id);
     return { id: n.id, address: n.address, metadata: strictMetadata(n.metadata, `${where} node ${n.id}`) };
   });

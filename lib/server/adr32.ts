@@ -5,7 +5,7 @@
  * endpoints are mucp only: ADR-32 has one reply per request.
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { MicroError, unavailable } from '../errors';
+import { MicroError, refused, unavailable } from '../errors';
 import { RequestContext } from '../context';
 import type { NatsConnector } from '../nats/connection';
 import { encodeHeaders, readHeaders } from '../nats/headers';
@@ -115,7 +115,8 @@ export class Adr32Adapter implements ServerAdapter {
     host.begin();
     let ctx: RequestContext | undefined;
     try {
-      if (host.stopping) throw unavailable(host.name, `${host.name} is stopping`);
+      if (host.stopping) throw refused(`${host.name} is stopping`);
+      if (host.overloaded) throw refused(`${host.name} is over its limit of requests in flight`);
       const { header } = readHeaders(m);
       // A micro-nats caller sends its deadline (`Timeout`); other clients send none.
       ctx = new RequestContext(host.name, s.ep.name, header[Header.Id] ?? '', header, readTimeout(host.name, header[Header.Timeout], Date.now()));

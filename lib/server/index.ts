@@ -86,6 +86,8 @@ export interface InvokeHost {
   readonly endpoints: Map<string, Endpoint>;
   /** True once stop began: new requests get 503 so that clients retry on another node. */
   readonly stopping: boolean;
+  /** True while more requests are in flight than the server's limit: new ones get an immediate 503 {@link REFUSED_ID}. */
+  readonly overloaded: boolean;
   /** Counts a request in flight; called once per request, before anything can fail. */
   begin(): void;
   /** Ends what `begin` counted, whatever the outcome; a graceful stop waits for the count to reach 0. */

@@ -16,16 +16,17 @@
  */
 import type { Codec } from '../codec';
 import { runInContext, type RequestContext } from '../context';
-import { Codes, internal, isInfrastructureError, MicroError, notFound, timeout, unavailable } from '../errors';
+import { Codes, excerpt, internal, isInfrastructureError, MicroError, notFound, refused, timeout, unavailable } from '../errors';
 import type { Endpoint, InvokeHost } from './index';
 
 export type { Endpoint, InvokeHost } from './index';
 
 /** The endpoint `name` of `host`, if a request for it may run now. Throws 503 (stopping) or 404 (unknown). */
 export function admit(host: InvokeHost, name: string): Endpoint {
-  if (host.stopping) throw unavailable(host.name, `${host.name} is stopping`);
+  if (host.stopping) throw refused(`${host.name} is stopping`);
+  if (host.overloaded) throw refused(`${host.name} is over its limit of requests in flight`);
   const ep = host.endpoints.get(name);
-  if (!ep) throw notFound(host.name, `endpoint ${name.slice(0, 200)} not found on service ${host.name}`);
+  if (!ep) throw notFound(host.name, `endpoint ${excerpt(name)} not found on service ${host.name}`);
   return ep;
 }
 

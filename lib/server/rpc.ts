@@ -3,7 +3,8 @@ import type { Broker, Event, Subscriber } from '../broker';
 import type { Codecs } from '../codec';
 import { RequestContext, runInContext } from '../context';
 import type { Registry, Service } from '../registry';
-import { DEFAULT_REGISTER_TTL } from '../config/defaults';
+import { checkNumber } from '../config/check';
+import { DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTER_TTL } from '../config/defaults';
 import { ConfigError } from '../errors';
 import type { ConnectionEvents } from '../nats/connection';
 import type { Listener, Transport } from '../transport';
@@ -37,6 +38,11 @@ export interface RpcServerOptions {
   registerTtl?: number;
   /** Bound on waiting for in-flight requests at stop, ms. Default 10 000. */
   stopTimeout?: number;
+  /**
+   * Requests (and event handlers) running at once; past it a request gets an immediate 503 with id
+   * `micro.server.refused`, its handler not run. Default 1 024.
+   */
+  maxInflight?: number;
   /** Where unexpected handler errors are logged with their stack. Default `console.error`. */
   logger?: (message: string, err: unknown) => void;
   /** Other protocols serving the same endpoints (the NATS Service API). Default none. */
@@ -69,6 +75,7 @@ export class RpcServer implements Server, MucpHost {
   private listener?: Listener;
   private record?: Service;
   private inflight = 0;
+  private readonly maxInflight: number;
   private idle?: () => void;
   private stopped?: Promise<void>;
   private recovering?: Promise<void>;
@@ -84,6 +91,8 @@ export class RpcServer implements Server, MucpHost {
     this.metadata = opts.metadata ?? {};
     this.codecs = opts.codecs;
     this.id = opts.id ?? `${opts.name}-${randomUUID()}`;
+    checkNumber('server option maxInflight', opts.maxInflight, 1, 'micro.server');
+    this.maxInflight = opts.maxInflight ?? DEFAULT_MAX_INFLIGHT;
     this.handle('Debug.Health', () => ({ status: 'ok' }), { internal: true });
     this.offConnection = opts.connection?.on((e) => {
       if (e.type === 'closed' && this.listener && !this.stopping) this.recovering ??= this.recover().finally(() => { this.recovering = undefined; });
@@ -162,6 +171,10 @@ export class RpcServer implements Server, MucpHost {
   resetStats(): void {
     for (const e of this.endpoints.values()) e.stats.reset();
     for (const a of this.opts.adapters ?? []) a.reset?.();
+  }
+
+  get overloaded(): boolean {
+    return this.inflight > this.maxInflight;
   }
 
   begin(): void {

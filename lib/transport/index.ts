@@ -38,7 +38,9 @@ export interface Socket {
 export interface ListenOptions {
   /**
    * A server socket silent this many ms (nothing received or sent) is closed, unless it is busy: it received
-   * more messages than it sent, so a handler still works on a request. Default: the transport's `idleTimeout` (60 s).
+   * more messages than it sent, so a handler still works on a request. Busy ends with the request's deadline
+   * (mucp `Timeout`), and at most 10 idle timeouts after it arrived (NATS; memory keeps it while busy).
+   * Default: the transport's `idleTimeout` (60 s).
    */
   idleTimeout?: number;
 }
@@ -67,6 +69,13 @@ export interface TransportOptions {
   timeout?: number;
   /** Server-side idle socket reaping in ms. Default 60 000. */
   idleTimeout?: number;
+  /**
+   * Server-side sockets a listener keeps (streams and sockets a micro-nats client pools; one-shot requests
+   * keep none). Past it a unary request is served one-shot and a stream is refused 503. Default 16 384.
+   */
+  maxSockets?: number;
+  /** Messages a socket queues unread; past it they are dropped and the socket fails 503. Default 4 096. */
+  maxQueue?: number;
 }
 
 export interface Transport {
@@ -88,4 +97,4 @@ export interface Transport {
   toString(): string;
 }
 
-export { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT } from '../config/defaults';
+export { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_SOCKETS, DEFAULT_TIMEOUT } from '../config/defaults';

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_PAYLOAD } from '../config/defaults';
+import { DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_QUEUE, DEFAULT_MAX_SOCKETS } from '../config/defaults';
 import { badRequest, NoRespondersError, payloadTooLarge, unavailable } from '../errors';
 import { checkHeaders } from '../nats/headers';
 import { checkSubject } from '../nats/subject';
@@ -144,7 +144,9 @@ export class MemoryTransport implements Transport {
   constructor(options: MemoryTransportOptions = {}) {
     checkTransportOptions(options);
     checkMaxPayload(options.maxPayload);
-    this.opts = { timeout: options.timeout ?? DEFAULT_TIMEOUT, idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT };
+    // In-process: no remote party, so `maxSockets` is recorded, not enforced; queues keep the default bound.
+    this.opts = { timeout: options.timeout ?? DEFAULT_TIMEOUT, idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
+      maxSockets: options.maxSockets ?? DEFAULT_MAX_SOCKETS, maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE };
     this.network = options.network ?? new MemoryNetwork();
     this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   }

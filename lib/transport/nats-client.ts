@@ -2,7 +2,7 @@ import { createInbox, type Msg, type NatsConnection, type Subscription } from '@
 import { NoRespondersError, unavailable, type MicroError } from '../errors';
 import { confirmSubscribed } from '../nats/permissions';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
-import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, isClose } from '../protocol/mucp';
+import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, isClose, SOCKET_HEADERS } from '../protocol/mucp';
 import type { Message } from './index';
 import type { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
@@ -21,7 +21,8 @@ export class ClientMux {
   private readonly sub: Subscription;
   private seq = 0;
 
-  constructor(readonly nc: NatsConnection, private readonly deadlines: Deadlines, inboxPrefix: string) {
+  constructor(readonly nc: NatsConnection, private readonly deadlines: Deadlines, inboxPrefix: string,
+              private readonly maxQueue?: number) {
     this.prefix = createInbox(inboxPrefix);
     // A refused subscription fails `confirm` (and the connector logs it): no message arrives with an error.
     this.sub = nc.subscribe(`${this.prefix}.*`, { callback: (err, msg) => { if (!err) this.route(msg); } });
@@ -39,7 +40,7 @@ export class ClientMux {
 
   open(remote: string, timeout: number, envelope: boolean): NatsClientSocket {
     const local = `${this.prefix}.${++this.seq}`;
-    const s = new NatsClientSocket(this, local, remote, timeout, envelope, this.deadlines);
+    const s = new NatsClientSocket(this, local, remote, timeout, envelope, this.deadlines, this.maxQueue);
     this.sockets.set(local, s);
     return s;
   }
@@ -75,17 +76,20 @@ export class ClientMux {
 /** A dialled socket: sends to the listener with its own reply subject, receives on it. */
 export class NatsClientSocket extends QueuedSocket {
   private closed = false;
+  /** The first frame went out (marked {@link SOCKET_HEADERS}, so the server keeps state for this socket). */
+  private opened = false;
 
   constructor(private readonly mux: ClientMux, private readonly localAddr: string, private readonly remoteAddr: string,
-              timeout: number, readonly envelope: boolean, deadlines: Deadlines) {
-    super(localAddr, timeout, deadlines);
+              timeout: number, readonly envelope: boolean, deadlines: Deadlines, maxQueue?: number) {
+    super(localAddr, timeout, deadlines, maxQueue);
   }
 
   send(m: Message): Promise<void> {
     try {
       if (this.closed || this.queue.failed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
       if (this.envelope) publish(this.mux.nc, this.remoteAddr, encodeEnvelope(m), undefined, this.localAddr);
-      else publish(this.mux.nc, this.remoteAddr, m.body, toNatsHeaders(m.header), this.localAddr);
+      else publish(this.mux.nc, this.remoteAddr, m.body, toNatsHeaders(this.opened ? m.header : { ...m.header, ...SOCKET_HEADERS }), this.localAddr);
+      this.opened = true;
       return SENT;
     } catch (err) {
       return Promise.reject(err);

@@ -1,10 +1,11 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { DEFAULT_QUEUE_GROUP } from '../config/defaults';
-import { unavailable, type MicroError } from '../errors';
+import { refused, unavailable, type MicroError } from '../errors';
 import { confirmSubscribed } from '../nats/permissions';
 import { isReplySubject } from '../nats/subject';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
-import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, errorFrame, isClose, looksLikeEnvelope } from '../protocol/mucp';
+import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, errorFrame, Header, isClose, keepsSocket, looksLikeEnvelope,
+  readTimeout } from '../protocol/mucp';
 import type { Listener, Message, Socket } from './index';
 import { SENT } from './nats-client';
 import type { Deadlines } from './deadlines';
@@ -22,10 +23,12 @@ class NatsServerSocket extends QueuedSocket {
   lastSeen = Date.now();
   /** Received minus sent, floored at 0 (a stream sends more than it receives): requests being handled. */
   unanswered = 0;
+  /** The latest deadline of a request received: past it a busy socket is reaped too. */
+  busyUntil = 0;
   private closed = false;
 
   constructor(private readonly listener: NatsListener, private readonly remoteAddr: string, readonly envelope: boolean) {
-    super(`${listener.addr()} from ${remoteAddr}`, listener.recvTimeout, listener.deadlines);
+    super(`${listener.addr()} from ${remoteAddr}`, listener.recvTimeout, listener.deadlines, listener.maxQueue);
   }
 
   send(m: Message): Promise<void> {
@@ -61,6 +64,47 @@ class NatsServerSocket extends QueuedSocket {
   remote(): string { return this.remoteAddr; }
 }
 
+/**
+ * The listener's side of a one-shot request (no {@link Header.Socket}, no stream): handed to `accept` like any
+ * socket, answered on the reply subject, and kept nowhere, so a flood of requests with fresh reply subjects
+ * (plain NATS requests, go-micro callers) leaves no state behind once answered.
+ */
+class OneShotSocket implements Socket {
+  private msg?: Message;
+
+  constructor(private readonly listener: NatsListener, private readonly reply: string, private readonly envelope: boolean, m: Message) {
+    this.msg = m;
+  }
+
+  send(m: Message): Promise<void> {
+    try {
+      if (this.envelope) publish(this.listener.nc, this.reply, encodeEnvelope(m), undefined);
+      else publish(this.listener.nc, this.reply, m.body, toNatsHeaders(m.header));
+      return SENT;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  recv(): Promise<Message> {
+    const m = this.msg;
+    this.msg = undefined;
+    return m ? Promise.resolve(m) : Promise.reject(unavailable('micro.transport', `one-shot request from ${this.reply} has no more messages`));
+  }
+
+  consume(fn: (m: Message) => void, onEnd: () => void): void {
+    const m = this.msg;
+    this.msg = undefined;
+    if (m) fn(m);
+    onEnd();
+  }
+
+  /** Nothing to tell: the peer opened no socket. */
+  close(): Promise<void> { return SENT; }
+  local(): string { return this.listener.addr(); }
+  remote(): string { return this.reply; }
+}
+
 /** Options of a {@link NatsListener}. */
 export interface NatsListenerOptions {
   recvTimeout: number;
@@ -71,12 +115,22 @@ export interface NatsListenerOptions {
   queue?: string;
   /** Reply subjects under this prefix are refused (node addresses). Default none. */
   notReplies?: string;
+  /** Sockets kept at once (streams, pooled micro-nats sockets). */
+  maxSockets: number;
+  /** Frames a socket queues unread. */
+  maxQueue: number;
 }
 
+/** Sockets the reaper looks at per tick: a large table is reaped in slices, never in one pass. */
+const REAP_SLICE = 1_024;
+
 /**
- * Subscribes one subject (the node address) in queue group {@link LISTEN_QUEUE} and turns each reply subject
- * into a socket. Listeners sharing a fixed address each get a share of the messages sent to it, per message:
- * fine for request/response (one message per exchange, as the RPC client sends), but the messages of one
+ * Subscribes one subject (the node address) in queue group {@link LISTEN_QUEUE}. A one-shot request (the
+ * common case: a plain NATS request, a go-micro call) becomes a socket kept nowhere; a stream or a socket a
+ * micro-nats client keeps ({@link Header.Socket} on its first frame) becomes a socket keyed by its reply
+ * subject, at most `maxSockets` of them (past it a unary request is served one-shot, a stream refused 503),
+ * reaped when idle or when a request on it outlived its deadline. Listeners sharing a fixed address each get
+ * a share of the messages sent to it, per message: fine for request/response, but the messages of one
  * multi-message socket (and its close frame) may reach different listeners, so streams and sessions need a
  * unique address (the default `''`).
  */
@@ -86,7 +140,8 @@ export class NatsListener implements Listener {
   private readonly sockets = new Map<string, NatsServerSocket>();
   private readonly sub: Subscription;
   private readonly reaper: NodeJS.Timeout;
-  private pending: NatsServerSocket[] = [];
+  private cursor?: Iterator<NatsServerSocket>;
+  private pending: Socket[] = [];
   private acceptFn?: (s: Socket) => void | Promise<void>;
   private closed = false;
   private lastRefusal = 0;
@@ -98,7 +153,7 @@ export class NatsListener implements Listener {
     this.deadlines = opts.deadlines;
     // A refused subscription fails `confirm` (and the connector logs it): no message arrives with an error.
     this.sub = nc.subscribe(subject, { queue: opts.queue ?? LISTEN_QUEUE, callback: (err, msg) => { if (!err) this.onMessage(msg); } });
-    this.reaper = setInterval(() => this.reap(), Math.max(10, Math.min(opts.idleTimeout / 2, 5_000)));
+    this.reaper = setInterval(() => this.reap(), Math.max(10, Math.min(opts.idleTimeout / 2, 1_000)));
     this.reaper.unref();
   }
 
@@ -108,6 +163,11 @@ export class NatsListener implements Listener {
   confirm(): Promise<void> {
     return confirmSubscribed(this.nc, this.sub, this.subject);
   }
+
+  /** Server-side sockets kept now (one-shot requests are not kept). */
+  size(): number { return this.sockets.size; }
+
+  get maxQueue(): number { return this.opts.maxQueue; }
 
   accept(fn: (s: Socket) => void | Promise<void>): Promise<void> {
     this.acceptFn = fn;
@@ -138,7 +198,7 @@ export class NatsListener implements Listener {
     const read = readHeaders(msg);
     const raw = read.present ? read.header : undefined;
     const data = bodyOf(msg);
-    let s = this.sockets.get(reply);
+    const s = this.sockets.get(reply);
     if (raw && data.length === 0 && isClose(raw)) {
       s?.end(unavailable('micro.transport', `socket closed by ${reply}`));
       return;
@@ -150,13 +210,23 @@ export class NatsListener implements Listener {
     } catch (err) {
       return this.reject(reply, err as MicroError);
     }
-    if (!s) {
-      s = new NatsServerSocket(this, reply, envelope);
-      this.sockets.set(reply, s);
-      this.hand(s);
+    if (s) return this.push(s, m);
+    if (!keepsSocket(m.header)) return this.hand(new OneShotSocket(this, reply, envelope, m));
+    if (this.sockets.size >= this.opts.maxSockets) {
+      if (m.header[Header.Stream] !== undefined) return this.reject(reply, refused(`${this.subject} holds ${this.opts.maxSockets} sockets, its limit`));
+      return this.hand(new OneShotSocket(this, reply, envelope, m));
     }
-    s.lastSeen = Date.now();
+    const kept = new NatsServerSocket(this, reply, envelope);
+    this.sockets.set(reply, kept);
+    this.hand(kept);
+    this.push(kept, m);
+  }
+
+  private push(s: NatsServerSocket, m: Message): void {
+    const now = Date.now();
+    s.lastSeen = now;
     s.unanswered++;
+    s.busyUntil = Math.max(s.busyUntil, deadlineOf(m.header, now, this.opts.idleTimeout));
     s.queue.push(m);
   }
 
@@ -173,7 +243,7 @@ export class NatsListener implements Listener {
     try { publish(this.nc, reply, encodeEnvelope(errorFrame(undefined, err)), undefined); } catch { /* sender times out */ }
   }
 
-  private hand(s: NatsServerSocket): void {
+  private hand(s: Socket): void {
     if (!this.acceptFn) { this.pending.push(s); return; }
     try {
       const r = this.acceptFn(s);
@@ -183,11 +253,35 @@ export class NatsListener implements Listener {
     }
   }
 
-  /** Closes sockets idle for `idleTimeout`, unless a request on them is still being handled (a slow handler keeps its reply). */
+  /**
+   * Closes, in slices of {@link REAP_SLICE} per tick, sockets silent for `idleTimeout` with no request being
+   * handled, and busy ones whose latest request's deadline passed (a handler that never answers, a peer that
+   * never closes).
+   */
   private reap(): void {
-    const cutoff = Date.now() - this.opts.idleTimeout;
-    for (const s of [...this.sockets.values()]) {
-      if (s.unanswered === 0 && s.lastSeen < cutoff) void s.close();
+    const now = Date.now();
+    const cutoff = now - this.opts.idleTimeout;
+    for (let i = 0; i < REAP_SLICE; i++) {
+      this.cursor ??= this.sockets.values();
+      const r = this.cursor.next();
+      if (r.done) { this.cursor = undefined; return; }
+      const s = r.value;
+      if (s.lastSeen < cutoff && (s.unanswered === 0 || s.busyUntil < now)) void s.close();
     }
+  }
+}
+
+/** How many idle timeouts a request keeps its socket busy at most (a request without a deadline, or a far one). */
+const MAX_BUSY = 10;
+
+/** When a request stops keeping its socket busy: its `Timeout`, at most {@link MAX_BUSY} idle timeouts from now. */
+function deadlineOf(header: Record<string, string>, now: number, idleTimeout: number): number {
+  const max = now + MAX_BUSY * idleTimeout;
+  const raw = header[Header.Timeout];
+  if (raw === undefined) return max;
+  try {
+    return Math.min(readTimeout('micro.transport', raw, now), max);
+  } catch {
+    return max;
   }
 }

@@ -5,7 +5,7 @@ import { Deadlines } from './deadlines';
 import { ClientMux } from './nats-client';
 import { NatsListener } from './nats-listener';
 import { DEFAULT_ADDRESS_PREFIX, DEFAULT_INBOX_PREFIX, DEFAULT_QUEUE_GROUP } from '../config/defaults';
-import { DEFAULT_IDLE_TIMEOUT, DEFAULT_TIMEOUT, type DialOptions, type Listener, type ListenOptions, type Socket,
+import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUE, DEFAULT_MAX_SOCKETS, DEFAULT_TIMEOUT, type DialOptions, type Listener, type ListenOptions, type Socket,
   type Transport, type TransportOptions } from './index';
 import { checkTransportOptions } from './options';
 
@@ -38,7 +38,8 @@ export class NatsTransport implements Transport {
 
   constructor(options: NatsTransportOptions = {}) {
     checkTransportOptions(options);
-    this.opts = { timeout: options.timeout ?? DEFAULT_TIMEOUT, idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT };
+    this.opts = { timeout: options.timeout ?? DEFAULT_TIMEOUT, idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
+      maxSockets: options.maxSockets ?? DEFAULT_MAX_SOCKETS, maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE };
     this.connector = options.connector ?? new NatsConnector({ servers: options.servers, nats: options.nats });
     this.connector.on((e) => this.onConnection(e));
     this.addressPrefix = options.addressPrefix ?? DEFAULT_ADDRESS_PREFIX;
@@ -74,6 +75,8 @@ export class NatsTransport implements Transport {
       deadlines: this.deadlines,
       queue: this.queueGroup,
       notReplies: own ? this.addressPrefix : undefined,
+      maxSockets: this.opts.maxSockets,
+      maxQueue: this.opts.maxQueue,
       onClose: () => { this.listeners.delete(l); return this.connector.release(); },
     });
     this.listeners.add(l);
@@ -104,7 +107,7 @@ export class NatsTransport implements Transport {
     if (this.mux) return this.mux;
     const next = this.connector.acquire().then(async (nc) => {
       this.muxNc = nc;
-      const mux = new ClientMux(nc, this.deadlines, this.connector.inboxPrefix);
+      const mux = new ClientMux(nc, this.deadlines, this.connector.inboxPrefix, this.opts.maxQueue);
       try {
         await mux.confirm();
       } catch (err) {

@@ -1,4 +1,5 @@
-import { timeout as timeoutError, type MicroError } from '../errors';
+import { DEFAULT_MAX_QUEUE } from '../config/defaults';
+import { timeout as timeoutError, unavailable, type MicroError } from '../errors';
 import type { Deadlines, Expirable } from './deadlines';
 import type { Message } from './index';
 
@@ -12,7 +13,9 @@ class Waiter implements Expirable {
 
 /**
  * The ordered backlog of one socket. Messages that arrived before a close are still delivered;
- * after them, `next()` rejects with the close reason.
+ * after them, `next()` rejects with the close reason. At most `max` messages wait unread: one more and the
+ * backlog is dropped and the queue fails (503), so a peer flooding a socket grows nothing; frames dropped
+ * are counted in {@link MessageQueue.dropped}.
  */
 export class MessageQueue {
   private items: Message[] = [];
@@ -21,8 +24,10 @@ export class MessageQueue {
   private reason?: MicroError;
   private consumer?: (m: Message) => void;
   private onEnd?: () => void;
+  /** Frames dropped: the backlog at an overflow, and anything pushed after it. */
+  dropped = 0;
 
-  constructor(private readonly where: string, private readonly deadlines: Deadlines) {}
+  constructor(private readonly where: string, private readonly deadlines: Deadlines, private readonly max = DEFAULT_MAX_QUEUE) {}
 
   get failed(): boolean {
     return this.reason !== undefined;
@@ -30,12 +35,24 @@ export class MessageQueue {
 
   /** Queues a message; dropped once the queue has failed. */
   push(m: Message): void {
-    if (this.reason) return;
+    if (this.reason) { this.dropped++; return; }
     if (this.consumer) { this.consumer(m); return; }
     const w = this.waiters.shift();
-    if (!w) { this.items.push(m); return; }
+    if (!w) {
+      if (this.items.length - this.head >= this.max) return this.overflow();
+      this.items.push(m);
+      return;
+    }
     if (w.key >= 0) this.deadlines.cancel(w, w.key);
     w.resolve(m);
+  }
+
+  /** More than `max` unread: the backlog goes, the socket fails. */
+  private overflow(): void {
+    this.dropped += this.items.length - this.head + 1;
+    this.items = [];
+    this.head = 0;
+    this.fail(unavailable('micro.transport', `more than ${this.max} messages queued unread on ${this.where}: dropped, socket failed`));
   }
 
   /** Ends the queue: waiting and later `next()` calls reject with `reason` once the backlog is empty. */

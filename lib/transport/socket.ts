@@ -6,8 +6,8 @@ import { MessageQueue } from './queue';
 export abstract class QueuedSocket implements Socket {
   readonly queue: MessageQueue;
 
-  constructor(where: string, private readonly recvTimeout: number, deadlines: Deadlines) {
-    this.queue = new MessageQueue(where, deadlines);
+  constructor(where: string, private readonly recvTimeout: number, deadlines: Deadlines, maxQueue?: number) {
+    this.queue = new MessageQueue(where, deadlines, maxQueue);
   }
 
   abstract send(m: Message): Promise<void>;
