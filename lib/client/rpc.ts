@@ -4,8 +4,8 @@ import { currentContext } from '../context';
 import { randomUUID } from 'node:crypto';
 import { checkNumber } from '../config/check';
 import { Header, requestId, writeTimeout } from '../protocol/mucp';
-import { badRequest, MicroError, NoRespondersError, timeout as timeoutError, unavailable } from '../errors';
-import type { Node, Registry } from '../registry';
+import { badRequest, Codes, excerpt, MicroError, NoRespondersError, timeout as timeoutError, unavailable } from '../errors';
+import { isNodeCache, type Node, type NodeCache, type Registry } from '../registry';
 import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
 import type { Socket, Transport } from '../transport';
 import { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES, type CallOptions, type Client, type PublishOptions,
@@ -49,7 +49,8 @@ export class RpcClient implements Client {
 
   constructor(private readonly opts: RpcClientOptions) {
     for (const key of ['timeout', 'retries'] as const) checkNumber(`client option ${key}`, opts[key], 0, 'micro.client');
-    this.pool = new SocketPool(opts.transport);
+    const cache = opts.registry && isNodeCache(opts.registry) ? opts.registry : undefined;
+    this.pool = new SocketPool(opts.transport, { listed: cache && ((service, address) => listed(cache, service, address)) });
     this.publisher = new EventPublisher(opts.broker, opts.codecs);
   }
 
@@ -161,16 +162,30 @@ export class RpcClient implements Client {
       if (sock) {
         try { await sock.send(m); } catch { void sock.close(); sock = undefined; }
       }
-      if (!sock) await (sock = await this.pool.dial(node.address, envelope)).send(m);
+      if (!sock) await (sock = await this.dial(node, envelope)).send(m);
       do reply = await sock.recv({ timeout: Math.ceil(ms) }); while (requestId(reply.header) !== id);
     } catch (err) {
       void sock?.close();
       throw this.explain(err, c, node, ms);
     }
-    this.pool.give(node.address, envelope, sock);
+    this.pool.give(node.address, envelope, sock, node.id === node.address ? undefined : c.service);
     const error = reply.header[Header.Error];
     if (error) throw MicroError.parse(error, c.service);
     return this.opts.codecs.get(reply.header[Header.ContentType] ?? c.codec.contentType).decode(reply.body);
+  }
+
+  /**
+   * A new socket to `node`. An address the transport refuses (400: not a subject a request can go to) means
+   * nothing can listen there: reported as "no responders", so the call moves on to another node at once
+   * and the selector evicts this one, instead of failing a call another node could serve.
+   */
+  private async dial(node: Node, envelope: boolean): Promise<Socket> {
+    try {
+      return await this.pool.dial(node.address, envelope);
+    } catch (err) {
+      if (err instanceof MicroError && err.code === Codes.BadRequest) throw new NoRespondersError('micro.client', `node ${excerpt(node.id)}: ${err.detail}`);
+      throw err;
+    }
   }
 
   /** A node of a NATS Service API service: a request to the endpoint's subject. */
@@ -213,3 +228,11 @@ export class RpcClient implements Client {
 const direct = (address: string): Node => ({ id: address, address, metadata: { server: 'micro-nats' } });
 
 const pause = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
+
+/** Whether the cache still lists `address` for `service`; true when it cannot tell from memory (it never guesses a drop). */
+function listed(cache: NodeCache, service: string, address: string): boolean {
+  const view = cache.lookup(service);
+  if (view === undefined) return true;
+  for (const s of view) for (const n of s.nodes) if (n.address === address) return true;
+  return false;
+}

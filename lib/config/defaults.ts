@@ -24,6 +24,12 @@ export const DEFAULT_REGISTRY_TIMEOUT = 100;
 export const DEFAULT_REGISTER_INTERVAL = 30_000;
 /** How long a registry (cache) keeps a node not heard from. */
 export const DEFAULT_REGISTER_TTL = 60_000;
+/** Nodes a registry cache keeps per service (all versions); more announced are dropped until some expire. */
+export const DEFAULT_CACHE_MAX_NODES = 256;
+/** Services a registry cache keeps; looking up one more forgets the oldest. */
+export const DEFAULT_CACHE_MAX_SERVICES = 4_096;
+/** Node addresses a client pools sockets to; one more closes the oldest address's. */
+export const DEFAULT_POOL_MAX_ADDRESSES = 1_024;
 /** Subject of registry queries (go-micro v2–v5; v6 uses `micro.nats.query`). */
 export const DEFAULT_QUERY_TOPIC = 'micro.registry.nats.query';
 /** Subject of registry watch events. */
@@ -33,9 +39,11 @@ export const DEFAULT_WATCH_TOPIC = 'micro.registry.nats.watch';
 export const DEFAULT_DRAIN_TIMEOUT = 5_000;
 /**
  * Requests a server runs at once; past it a request is refused at once with 503 (`micro.server.refused`),
- * its handler not run, so the caller tries another node. Sized for a 2-core service.
+ * its handler not run, so the caller tries another node. A request waiting in a handler holds ~3 KiB, so
+ * this bounds that to ~50 MiB, well inside a small (2-core, 512 MiB) service, while a burst of 10 000
+ * concurrent calls from one client still runs.
  */
-export const DEFAULT_MAX_INFLIGHT = 1_024;
+export const DEFAULT_MAX_INFLIGHT = 16_384;
 /** Server-side sockets (streams, pooled micro-nats sockets) a listener keeps at once. */
 export const DEFAULT_MAX_SOCKETS = 16_384;
 /** Frames a socket queues unread; past it the frames are dropped and the socket fails. */

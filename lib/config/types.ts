@@ -14,7 +14,7 @@ export interface ServerInput {
   address?: string;
   /** Added to every registered node; merged key by key with env and flags. Default `{}`. */
   metadata?: Record<string, string>;
-  /** Requests run at once; past it a request gets an immediate 503 (`micro.server.refused`). Default 1 024. */
+  /** Requests run at once; past it a request gets an immediate 503 (`micro.server.refused`). Default 16 384. */
   maxInflight?: number;
 }
 

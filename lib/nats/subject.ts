@@ -2,6 +2,15 @@ import { badRequest, excerpt } from '../errors';
 
 const TOKEN = /^[^\s*>.]+$/;
 
+/** Longest node address a registry entry may carry. */
+export const MAX_ADDRESS_LENGTH = 256;
+const PUBLISH_SUBJECT = /^[^\s*>.]+(\.[^\s*>.]+)*$/;
+
+/** True for a subject a request can be published to: non-empty tokens, no wildcard, no white space, bounded length. */
+export function isPublishSubject(s: unknown, maxLength = MAX_ADDRESS_LENGTH): boolean {
+  return typeof s === 'string' && s.length > 0 && s.length <= maxLength && PUBLISH_SUBJECT.test(s);
+}
+
 /**
  * Checks a NATS subject: dot-separated non-empty tokens without white space.
  * With `wildcards`, a token may be `*`, and the last may be `>`. Throws a 400 MicroError naming `what`.

@@ -9,13 +9,18 @@
  * - `evict(service, nodeIdOrAddress)` drops a node at once (the client does it on "no responders");
  * - empty results are never cached as found: a miss is a {@link RegistryNotFoundError}, remembered for
  *   `notFoundTtl` while the watch is up (a `create` seen meanwhile ends it).
+ * - bounded whatever is announced: nodes that are not usable ({@link isUsableNode}: an address a request can
+ *   go to, bounded id and metadata) are dropped on the way in; at most `maxNodes` nodes per service (further
+ *   new ids are ignored until some expire, so a flood of fresh ids cannot push known nodes out) and
+ *   `maxServices` names (a new one forgets the oldest), so eviction and view rebuilds cost at most `maxNodes`.
  * Lookups return shared, frozen arrays: do not mutate them.
  */
 import {
   DEFAULT_REGISTER_TTL, RegistryNotFoundError, RegistryUnavailableError, type Node, type RegisterOptions,
   type NodeCache, type Registry, type RegistryOptions, type Result, type Service, type Watcher, type WatchOptions,
 } from './index';
-import { checkLookupName, checkMs } from './check';
+import { checkLookupName, checkMs, isUsableNode, MAX_NAME_LENGTH } from './check';
+import { DEFAULT_CACHE_MAX_NODES, DEFAULT_CACHE_MAX_SERVICES } from '../config/defaults';
 
 /** Options of {@link CachedRegistry}. */
 export interface CacheOptions {
@@ -23,6 +28,10 @@ export interface CacheOptions {
   registerTtl?: number;
   /** A "not found" is remembered this many ms (while the watch is up). 0 disables. Default 1 000. */
   notFoundTtl?: number;
+  /** Nodes kept per service, all versions together; new ids past it are ignored. Default 256. */
+  maxNodes?: number;
+  /** Service names kept; a lookup of one more forgets the oldest. Default 4 096. */
+  maxServices?: number;
 }
 
 interface CachedNode { node: Node; seen: number }
@@ -42,6 +51,12 @@ interface Entry {
 
 const EMPTY: readonly Service[] = Object.freeze([]);
 
+function nodeCount(e: Entry): number {
+  let n = 0;
+  for (const v of e.versions.values()) n += v.nodes.size;
+  return n;
+}
+
 function deepFreeze<T>(x: T): T {
   if (x && typeof x === 'object' && !Object.isFrozen(x)) {
     for (const v of Object.values(x)) deepFreeze(v);
@@ -60,6 +75,8 @@ function sameMetadata(a: Record<string, string>, b: Record<string, string>): boo
 export class CachedRegistry implements NodeCache {
   private readonly ttl: number;
   private readonly notFoundTtl: number;
+  private readonly maxNodes: number;
+  private readonly maxServices: number;
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<Service[]>>();
   private watcher?: Watcher;
@@ -70,6 +87,10 @@ export class CachedRegistry implements NodeCache {
   constructor(readonly registry: Registry, options: CacheOptions = {}) {
     checkMs('cache', 'registerTtl', options.registerTtl, 1);
     checkMs('cache', 'notFoundTtl', options.notFoundTtl);
+    checkMs('cache', 'maxNodes', options.maxNodes, 1);
+    checkMs('cache', 'maxServices', options.maxServices, 1);
+    this.maxNodes = options.maxNodes ?? DEFAULT_CACHE_MAX_NODES;
+    this.maxServices = options.maxServices ?? DEFAULT_CACHE_MAX_SERVICES;
     this.ttl = options.registerTtl ?? DEFAULT_REGISTER_TTL;
     this.notFoundTtl = options.notFoundTtl ?? 1_000;
   }
@@ -146,6 +167,7 @@ export class CachedRegistry implements NodeCache {
     if (this.closed) throw new RegistryUnavailableError('the registry cache is closed');
     let e = this.entries.get(name);
     if (!e) {
+      if (this.entries.size >= this.maxServices) this.entries.delete(this.entries.keys().next().value!);
       e = { versions: new Map(), view: EMPTY, expiresAt: Infinity, notFoundUntil: 0 };
       this.entries.set(name, e);
     }
@@ -215,6 +237,7 @@ export class CachedRegistry implements NodeCache {
 
   /** Merges a service version into an entry; returns whether the view changes (not just timestamps). */
   private upsert(e: Entry, s: Service, now: number): boolean {
+    if (typeof s.version !== 'string' || s.version.length > MAX_NAME_LENGTH || !Array.isArray(s.nodes)) return false;
     const sig = JSON.stringify([s.metadata, s.endpoints]);
     let v = e.versions.get(s.version);
     let changed = false;
@@ -227,9 +250,16 @@ export class CachedRegistry implements NodeCache {
       v.sig = sig;
       changed = true;
     }
+    let total = -1;
     for (const n of s.nodes) {
+      if (!isUsableNode(n)) continue;
       const c = v.nodes.get(n.id);
-      if (c && c.node.address === n.address && sameMetadata(c.node.metadata, n.metadata)) { c.seen = now; continue; }
+      if (c && c.node.address === n.address && sameMetadata(c.node.metadata, n.metadata ?? {})) { c.seen = now; continue; }
+      if (!c) {
+        if (total < 0) total = nodeCount(e);
+        if (total >= this.maxNodes) continue;
+        total++;
+      }
       v.nodes.set(n.id, { node: deepFreeze({ id: n.id, address: n.address, metadata: { ...n.metadata } }), seen: now });
       changed = true;
     }

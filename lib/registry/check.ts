@@ -3,6 +3,7 @@
  * options. Each throws naming the fault; what arrives from the wire is read leniently in `wire.ts`.
  */
 import { checkNumber } from '../config/check';
+import { isPublishSubject } from '../nats/subject';
 import { badRequest, excerpt, payloadTooLarge } from '../errors';
 import type { Endpoint, Node, RegistryOptions, Service, Value } from './index';
 import { encodeJSON, MAX_VALUE_DEPTH, toResult } from './wire';
@@ -75,6 +76,36 @@ export function checkService(s: unknown, maxPayload?: number): Service {
   const out: Service = { name: x.name, version: x.version ?? '', metadata: strictMetadata(x.metadata, where), endpoints, nodes };
   if (maxPayload !== undefined) checkSize(out, maxPayload);
   return out;
+}
+
+/** Longest node id, service name or version a cache keeps. */
+export const MAX_NAME_LENGTH = 256;
+/** Metadata entries a cached node may carry. */
+export const MAX_NODE_METADATA = 64;
+/** Characters of a cached node's metadata (keys and values). */
+export const MAX_NODE_METADATA_CHARS = 4_096;
+
+/**
+ * True for a node a request can be sent to, within bounds: an id of 1 to {@link MAX_NAME_LENGTH} characters,
+ * an address that is a publish subject (no wildcard, no white space, not empty, at most 256 characters) and
+ * string metadata within {@link MAX_NODE_METADATA} entries and {@link MAX_NODE_METADATA_CHARS} characters.
+ * What arrives from the wire is checked with this; a node failing it is dropped, never selected.
+ */
+export function isUsableNode(n: Node): boolean {
+  if (!n || typeof n.id !== 'string' || n.id.length === 0 || n.id.length > MAX_NAME_LENGTH) return false;
+  if (!isPublishSubject(n.address)) return false;
+  const m = n.metadata;
+  if (m === undefined || m === null) return true;
+  if (typeof m !== 'object') return false;
+  let entries = 0;
+  let chars = 0;
+  for (const k in m) {
+    const v = m[k];
+    if (typeof v !== 'string' || ++entries > MAX_NODE_METADATA) return false;
+    chars += k.length + v.length;
+    if (chars > MAX_NODE_METADATA_CHARS) return false;
+  }
+  return true;
 }
 
 /** Throws 413 when the announcement of `s` (`{"Action":"update","Service":…}`) exceeds `maxPayload` bytes. */

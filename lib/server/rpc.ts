@@ -40,7 +40,7 @@ export interface RpcServerOptions {
   stopTimeout?: number;
   /**
    * Requests (and event handlers) running at once; past it a request gets an immediate 503 with id
-   * `micro.server.refused`, its handler not run. Default 1 024.
+   * `micro.server.refused`, its handler not run. Default 16 384.
    */
   maxInflight?: number;
   /** Where unexpected handler errors are logged with their stack. Default `console.error`. */
