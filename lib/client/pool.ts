@@ -15,6 +15,8 @@ export interface PoolOptions {
   maxAddresses?: number;
   /** Whether the registry still lists `address` for `service`; an address it no longer lists is dropped. Default: always listed. */
   listed?: (service: string, address: string) => boolean;
+  /** Least ms between two sweeps. Default 1 000. */
+  sweepInterval?: number;
 }
 
 /** Addresses looked at per sweep: a large pool is swept in slices. */
@@ -22,7 +24,7 @@ const SWEEP_SLICE = 64;
 
 /**
  * Idle sockets per node address, reused across calls so a call costs no subscription and no dial. Bounded:
- * `maxIdle` per address, `maxAddresses` addresses, and a sweep (at most once per second, in slices, driven by
+ * `maxIdle` per address, `maxAddresses` addresses, and a sweep (at most once per `sweepInterval`, in slices, driven by
  * calls) closes sockets idle past `ttl` and drops addresses the registry no longer lists (a replaced node).
  */
 export class SocketPool {
@@ -87,7 +89,7 @@ export class SocketPool {
   /** Looks at up to {@link SWEEP_SLICE} addresses: stale sockets closed, unlisted or empty addresses dropped. */
   private sweep(): void {
     const now = Date.now();
-    this.nextSweep = now + 1_000;
+    this.nextSweep = now + (this.opts.sweepInterval ?? 1_000);
     for (let i = 0; i < SWEEP_SLICE; i++) {
       this.cursor ??= this.slots.entries();
       const r = this.cursor.next();

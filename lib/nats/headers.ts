@@ -97,11 +97,11 @@ export function readHeaders(msg: Msg, memo?: Map<string, ReadHeaders>): ReadHead
   const text = rawHeaderText(msg);
   if (text === '') return { header: {}, status: 0, present: false };
   if (text === undefined) return viaPublicApi(msg);
-  if (!memo) return parse(text);
+  if (!memo) return parseHeaderBlock(text);
   let r = memo.get(text);
   if (!r) {
     if (memo.size >= 256) memo.clear();
-    r = parse(text);
+    r = parseHeaderBlock(text);
     Object.freeze(r.header);
     memo.set(text, r);
   }
@@ -122,11 +122,12 @@ function keyAt(text: string, at: number, colon: number): string {
 }
 
 /**
+ * Parses a header block (`NATS/1.0[ status]\r\nKey: value\r\n…`), first value of a repeated key.
  * Linear in the block's size whatever its shape: each search resumes where the last one stopped (a colon
  * found past the line end is kept for the lines up to it), and parsing stops one entry past
  * {@link MAX_HEADERS}, which the request head then refuses 400.
  */
-function parse(text: string): ReadHeaders {
+export function parseHeaderBlock(text: string): ReadHeaders {
   const eol = text.indexOf('\r\n');
   // "NATS/1.0" alone, or followed by a status: "NATS/1.0 503"
   const status = eol > 9 ? parseInt(text.slice(9, Math.min(eol, 13)), 10) || 0 : 0;
