@@ -1,0 +1,92 @@
+/**
+ * Frames flooded onto a client socket's reply subject, and a client whose nodes keep being replaced:
+ * socket queues and the client's socket pool stay bounded.
+ */
+import { expect } from 'chai';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { SocketPool } from '../../lib/client/pool';
+import { Codes } from '../../lib/errors';
+import type { Message, Socket } from '../../lib/transport';
+import { MemoryTransport } from '../../lib/transport/memory';
+import { NatsTransport } from '../../lib/transport/nats';
+import { natsUrl } from '../support/nats';
+import { rejection, sleep } from '../support/wait';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+async function echo(s: Socket): Promise<void> {
+  for (;;) {
+    let m: Message;
+    try { m = await s.recv({ timeout: 0 }); } catch { return; }
+    await s.send(m).catch(() => undefined);
+  }
+}
+
+describe('Hostile: frames flooded onto a socket', function () {
+  this.timeout(30_000);
+  let t: NatsTransport;
+  let nc: NatsConnection;
+
+  before(async () => {
+    t = new NatsTransport({ servers: natsUrl(), maxQueue: 100 });
+    nc = await connect({ servers: natsUrl() });
+  });
+  after(async () => {
+    await nc?.close();
+    await t?.close();
+  });
+
+  it('drops what exceeds the queue bound and fails the socket 503; a new socket works', async () => {
+    const l = await t.listen('');
+    void l.accept(echo);
+    const c = await t.dial(l.addr());
+    await c.send({ header: { A: '1' }, body: enc('x') });
+    await c.recv();
+    // An idle pooled socket: nobody reads it while 20 000 frames arrive on its reply subject.
+    for (let i = 0; i < 20_000; i++) nc.publish(c.local(), enc('junk'));
+    await nc.flush();
+    await sleep(100);
+    const err = await rejection(c.recv({ timeout: 1_000 }));
+    expect(err.code).to.equal(Codes.Unavailable);
+    expect((await rejection(c.send({ header: {}, body: enc('y') }))).code).to.equal(Codes.Unavailable);
+    const fresh = await t.dial(l.addr());
+    await fresh.send({ header: { A: '2' }, body: enc('z') });
+    expect(new TextDecoder().decode((await fresh.recv()).body)).to.equal('z');
+    await fresh.close();
+    await l.close();
+  });
+});
+
+describe('Hostile: a client whose nodes keep being replaced', () => {
+  it('drops pooled addresses the registry no longer lists, in bounded sweeps', async () => {
+    const t = new MemoryTransport();
+    const live = new Set<string>();
+    const pool = new SocketPool(t, { listed: (_svc, a) => live.has(a), sweepInterval: 1 });
+    const listeners = [];
+    // 100 replacements: each node is listed, called (a socket pooled), then replaced by the next.
+    for (let i = 0; i < 100; i++) {
+      const l = await t.listen(`node.${i}`);
+      void l.accept(echo);
+      listeners.push(l);
+      live.clear();
+      live.add(l.addr());
+      pool.give(l.addr(), false, await pool.dial(l.addr(), false), 'svc');
+      await sleep(2);
+    }
+    for (let i = 0; i < 5; i++) { await sleep(2); pool.give('node.99', false, await pool.dial('node.99', false), 'svc'); }
+    expect(pool.size()).to.equal(1);
+    await pool.close();
+    for (const l of listeners) await l.close();
+  });
+
+  it('keeps at most maxAddresses addresses', async () => {
+    const t = new MemoryTransport();
+    const pool = new SocketPool(t, { maxAddresses: 10 });
+    for (let i = 0; i < 50; i++) {
+      const l = await t.listen(`cap.${i}`);
+      pool.give(l.addr(), false, await pool.dial(l.addr(), false), 'svc');
+    }
+    expect(pool.size()).to.equal(10);
+    await pool.close();
+  });
+});
