@@ -28,6 +28,7 @@ const FLAG_CASES: ReadonlyArray<{ flag: string; raw: string; read: (c: Config) =
   { flag: 'server_id', raw: 'node-7', read: (c) => c.server.id, expected: 'node-7' },
   { flag: 'server_address', raw: 'svc.inbox', read: (c) => c.server.address, expected: 'svc.inbox' },
   { flag: 'server_metadata', raw: 'team=core', read: (c) => c.server.metadata, expected: { team: 'core' } },
+  { flag: 'server_max_inflight', raw: '64', read: (c) => c.server.maxInflight, expected: 64 },
   { flag: 'register_ttl', raw: '90', read: (c) => c.registerTtl, expected: 90_000 },
   { flag: 'register_interval', raw: '10', read: (c) => c.registerInterval, expected: 10_000 },
   { flag: 'client_request_timeout', raw: '750ms', read: (c) => c.client.timeout, expected: 750 },
@@ -44,7 +45,7 @@ describe('config', () => {
       registerTtl: 60_000, registerInterval: 30_000,
       client: { timeout: 5_000, retries: 1, selector: 'random' },
     });
-    expect(c.server).to.deep.include({ address: '', metadata: {} });
+    expect(c.server).to.deep.include({ address: '', metadata: {}, maxInflight: 16_384 });
     expect(c.server.id).to.match(/^[0-9a-f-]{36}$/);
     expect(c.server.name).to.equal(undefined);
     expect(resolve().server.id).to.not.equal(c.server.id);
@@ -168,6 +169,8 @@ describe('config', () => {
       ['unknown selector', { argv: ['--selector=sticky'] }, /^--selector: "sticky" is not one of random, roundRobin/],
       ['invalid server name', { argv: ['--server_name=a.b'] }, /^--server_name: "a.b" is not a service name/],
       ['metadata without "="', { argv: ['--server_metadata=team'] }, /^--server_metadata: "team" is not a key=value pair/],
+      ['zero in-flight limit', { argv: ['--server_max_inflight=0'] }, /^--server_max_inflight: "0" is not a whole number >= 1/],
+      ['zero in-flight limit in code', { server: { maxInflight: 0 } }, /^server\.maxInflight: 0 is not a whole number >= 1/],
       ['metadata variable without key', { env: { MICRO_SERVER_METADATA: 'a=1,=2' } }, /^MICRO_SERVER_METADATA: "=2" is not a key=value pair/],
       ['address with a path', { argv: ['--broker_address=nats://a:1/x'] }, /^--broker_address: "nats:\/\/a:1\/x" is not a NATS address/],
       ['empty address', { argv: ['--broker_address='] }, /^--broker_address: "" is not a NATS address list/],
