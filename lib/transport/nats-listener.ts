@@ -23,8 +23,8 @@ class NatsServerSocket extends QueuedSocket {
   lastSeen = Date.now();
   /** Received minus sent, floored at 0 (a stream sends more than it receives): requests being handled. */
   unanswered = 0;
-  /** The latest deadline of a request received: past it a busy socket is reaped too. */
-  busyUntil = 0;
+  /** The `Timeout` header of the latest request (read by the reaper, not per message): past it a busy socket is reaped too. */
+  timeout: string | undefined;
   private closed = false;
 
   constructor(private readonly listener: NatsListener, private readonly remoteAddr: string, readonly envelope: boolean) {
@@ -226,7 +226,7 @@ export class NatsListener implements Listener {
     const now = Date.now();
     s.lastSeen = now;
     s.unanswered++;
-    s.busyUntil = Math.max(s.busyUntil, deadlineOf(m.header, now, this.opts.idleTimeout));
+    s.timeout = m.header[Header.Timeout];
     s.queue.push(m);
   }
 
@@ -266,7 +266,7 @@ export class NatsListener implements Listener {
       const r = this.cursor.next();
       if (r.done) { this.cursor = undefined; return; }
       const s = r.value;
-      if (s.lastSeen < cutoff && (s.unanswered === 0 || s.busyUntil < now)) void s.close();
+      if (s.lastSeen < cutoff && (s.unanswered === 0 || busyUntil(s.timeout, s.lastSeen, this.opts.idleTimeout) < now)) void s.close();
     }
   }
 }
@@ -274,13 +274,16 @@ export class NatsListener implements Listener {
 /** How many idle timeouts a request keeps its socket busy at most (a request without a deadline, or a far one). */
 const MAX_BUSY = 10;
 
-/** When a request stops keeping its socket busy: its `Timeout`, at most {@link MAX_BUSY} idle timeouts from now. */
-function deadlineOf(header: Record<string, string>, now: number, idleTimeout: number): number {
-  const max = now + MAX_BUSY * idleTimeout;
-  const raw = header[Header.Timeout];
+/**
+ * When a request received at `at` stops keeping its socket busy: its `Timeout` header `raw`, at most
+ * {@link MAX_BUSY} idle timeouts after it arrived. (A socket's last traffic is its latest request, or a
+ * later reply that leaves it no longer busy, so `lastSeen` serves as the arrival time.)
+ */
+function busyUntil(raw: string | undefined, at: number, idleTimeout: number): number {
+  const max = at + MAX_BUSY * idleTimeout;
   if (raw === undefined) return max;
   try {
-    return Math.min(readTimeout('micro.transport', raw, now), max);
+    return Math.min(readTimeout('micro.transport', raw, at), max);
   } catch {
     return max;
   }
