@@ -5,12 +5,15 @@
 import { expect } from 'chai';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { SocketPool } from '../../lib/client/pool';
+import { buildComponents, type Components } from '../../lib/components';
+import type { NatsListener } from '../../lib/transport/nats-listener';
+import type { Listener, ListenOptions } from '../../lib/transport';
 import { Codes } from '../../lib/errors';
 import type { Message, Socket } from '../../lib/transport';
 import { MemoryTransport } from '../../lib/transport/memory';
 import { NatsTransport } from '../../lib/transport/nats';
 import { natsUrl } from '../support/nats';
-import { rejection, sleep } from '../support/wait';
+import { rejection, sleep, waitFor } from '../support/wait';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -58,6 +61,35 @@ describe('Hostile: frames flooded onto a socket', function () {
 });
 
 describe('Hostile: a client whose nodes keep being replaced', () => {
+  it('closes its pooled sockets to a node the registry stops listing (the node sees them go)', async function () {
+    this.timeout(20_000);
+    const stack = (transport?: NatsTransport): Components => buildComponents({ transport, transportAddress: natsUrl(), brokerAddress: natsUrl(),
+      registryAddress: natsUrl(), adr32: { enabled: false } });
+    // Node A's listener, to count the server-side sockets the caller's pool keeps there.
+    const ta = new NatsTransport({ servers: natsUrl() });
+    let listener: NatsListener | undefined;
+    const listen = ta.listen.bind(ta);
+    ta.listen = async (addr: string, opts?: ListenOptions): Promise<Listener> => (listener = (await listen(addr, opts)) as NatsListener);
+    const a = stack(ta);
+    const b = stack();
+    const caller = stack();
+    const name = `replaced-${process.pid}`;
+    try {
+      const sa = a.server({ name });
+      const sb = b.server({ name });
+      for (const s of [sa, sb]) { s.handle('Echo.call', (req: unknown) => req); await s.start(); }
+      await Promise.all(Array.from({ length: 40 }, (_, i) => caller.client.call(name, 'Echo.call', { i })));
+      expect(listener!.size()).to.be.above(0);
+      await a.registry.deregister(sa.service());  // A is no longer listed (it keeps running)
+      await waitFor(async () => { await caller.client.call(name, 'Echo.call', {}); return listener!.size() === 0; }, 'pooled sockets to A closed', 10_000);
+    } finally {
+      await caller.close();
+      await b.close();
+      await a.close();
+      await ta.close();
+    }
+  });
+
   it('drops pooled addresses the registry no longer lists, in bounded sweeps', async () => {
     const t = new MemoryTransport();
     const live = new Set<string>();
