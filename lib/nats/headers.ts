@@ -89,6 +89,9 @@ function rawHeaderText(msg: Msg): string | undefined {
   return hdr > 0 ? (Buffer.prototype.utf8Slice.call(impl._rdata, 0, hdr) as string) : '';
 }
 
+/** Longest header block remembered in a memo (256 entries of it at most): a large block is parsed each time. */
+const MAX_MEMO_BLOCK = 4_096;
+
 /**
  * Decodes a received message's headers (first value of a repeated key). With `memo`, identical header
  * blocks (the events of one topic carry the same ones) are parsed once and shared, frozen.
@@ -97,7 +100,7 @@ export function readHeaders(msg: Msg, memo?: Map<string, ReadHeaders>): ReadHead
   const text = rawHeaderText(msg);
   if (text === '') return { header: {}, status: 0, present: false };
   if (text === undefined) return viaPublicApi(msg);
-  if (!memo) return parseHeaderBlock(text);
+  if (!memo || text.length > MAX_MEMO_BLOCK) return parseHeaderBlock(text);
   let r = memo.get(text);
   if (!r) {
     if (memo.size >= 256) memo.clear();
