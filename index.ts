@@ -5,10 +5,11 @@
  * This entry point is for application code. Implementers and tests import `micro-nats/transport`,
  * `micro-nats/broker`, `micro-nats/registry`, `micro-nats/components` and `micro-nats/testing`.
  */
-export { Service, Handler, Subscribe, InjectClient, type ServiceOptions, type HandlerDecoratorOptions,
+export { Service, Handler, Subscribe, InjectClient, Use, HealthCheck, type ServiceOptions, type HandlerDecoratorOptions,
   type SubscribeDecoratorOptions } from './decorators';
 
-export { bootstrap, type App, type BootstrapOptions } from './lib/bootstrap';
+export { bootstrap, type App, type AppHealth, type BootstrapOptions } from './lib/bootstrap';
+export type { Middleware, MiddlewareFn, MiddlewareRef, Invocation, InvocationKind, Next } from './lib/middleware';
 export { TYPES } from './lib/tokens';
 export { resolveConfig, type Config, type ConfigInput } from './lib/config';
 
@@ -19,7 +20,7 @@ export { NoneAvailableError } from './lib/selector';
 export { currentContext, type Context, type Metadata } from './lib/context';
 
 export type { Client, CallOptions, StreamOptions, PublishOptions, ServiceClient, ClientMethod } from './lib/client';
-export type { Server } from './lib/server';
+export type { Server, HealthReport } from './lib/server';
 // The component contracts, as the App's fields and injected tokens are typed (implementations: subpaths).
 export type { Transport } from './lib/transport';
 export type { Broker, Event, Delivery } from './lib/broker';

@@ -17,6 +17,11 @@ import { DEFAULT_INBOX_PREFIX } from './config/defaults';
 import { TYPES } from './tokens';
 import { requireServiceMeta, resolveClientTarget } from './metadata';
 import { wireService } from './service-wiring';
+import type { MiddlewareRef } from './middleware';
+import { resolveMiddleware } from './middleware/resolve';
+import { tracingApi, type TracingOption } from './otel/api';
+import { otelMiddleware } from './otel/middleware';
+import type { HealthReport } from './server';
 
 /** Options of {@link bootstrap}: configuration (overridden by `MICRO_*` env and go-micro flags) and services. */
 export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registry> {
@@ -34,6 +39,27 @@ export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registr
   jetstream?: JetStreamSettings;
   /** Memory implementations shared by several bootstraps in one process (tests). Default: one of its own. */
   memory?: MemoryWorld;
+  /**
+   * Middleware around every handler and subscriber of every service, outside each class's and method's
+   * `@Use`; first listed outermost. Functions, or classes resolved from the container. Default none.
+   */
+  middleware?: MiddlewareRef[];
+  /** Middleware around every call, stream and publish of `app.client` (and injected clients); first outermost. Default none. */
+  clientMiddleware?: MiddlewareRef[];
+  /**
+   * OpenTelemetry spans and metrics through `@opentelemetry/api`, as the outermost middleware on both sides.
+   * `'auto'` (default): when the API is installed and an SDK is registered before bootstrap; `true`: whenever
+   * the API is installed (an SDK registered later is picked up); `false`: never.
+   */
+  tracing?: TracingOption;
+}
+
+/** What `app.health()` reports: `ok` when every service is. */
+export interface AppHealth {
+  /** `ok`, or `unhealthy` when any service is. */
+  status: 'ok' | 'unhealthy';
+  /** Each service's report by name (what its `Debug.Health` answers). */
+  services: Record<string, HealthReport>;
 }
 
 /** A running app. */
@@ -54,6 +80,8 @@ export interface App {
   servers: Server[];
   /** The resolved, frozen configuration (defaults < code < `MICRO_*` env < flags). */
   config: Config<Transport, Broker, Registry>;
+  /** The health of every service, as `Debug.Health` reports it, for an HTTP probe. Never rejects. */
+  health(): Promise<AppHealth>;
   /** Deregisters, finishes in-flight work, drains, disconnects. Idempotent. */
   stop(): Promise<void>;
 }
@@ -86,7 +114,13 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
     container.bind(token).toConstantValue(value);
   }
   try {
-    const servers = metas.map(({ cls, meta }, i) => wireService(c, container, cls, meta, config, i === 0 && metas.length === 1));
+    const otel = tracingApi(options.tracing);
+    const traced = otel ? otelMiddleware(otel) : undefined;
+    const app = resolveMiddleware(container, options.middleware ?? [], 'bootstrap middleware');
+    const client = resolveMiddleware(container, options.clientMiddleware ?? [], 'bootstrap clientMiddleware');
+    c.client.use(traced ? [traced.client, ...client] : client);
+    const server = traced ? [traced.server, ...app] : app;
+    const servers = metas.map(({ cls, meta }, i) => wireService(c, container, cls, meta, config, i === 0 && metas.length === 1, server));
     if (servers[0]) container.bind(TYPES.Server).toConstantValue(servers[0]);
     for (const s of servers) await s.start();
     return makeApp(c, container, servers, config, options.signals === true);
@@ -113,6 +147,11 @@ function makeApp(c: ReturnType<typeof buildComponents>, container: Container, se
   const app: App = {
     client: c.client, container, transport: c.transport, broker: c.broker, registry: c.registry,
     server: servers[0], servers, config,
+    health: async () => {
+      const reports = await Promise.all(servers.map((s) => s.health()));
+      const services = Object.fromEntries(servers.map((s, i) => [(s as { name?: string }).name ?? String(i), reports[i]]));
+      return { status: reports.every((r) => r.status === 'ok') ? 'ok' : 'unhealthy', services };
+    },
     stop: () => (stopped ??= (async () => {
       if (signals) { process.removeListener('SIGINT', onSignal); process.removeListener('SIGTERM', onSignal); }
       await c.close();

@@ -26,6 +26,8 @@ export interface Context {
   readonly signal: AbortSignal;
   /** For an event from a persistent broker (JetStream): attempt, stream sequence, redelivered. Else absent. */
   readonly delivery?: Delivery;
+  /** What middleware found for this request (a guard's verified identity), for the handler to read. Created on first access. */
+  readonly state: Record<string, unknown>;
 }
 
 /** Headers that describe the transport frame, not the caller: not propagated as metadata. */
@@ -59,6 +61,7 @@ export class RequestContext implements Context {
   private lower?: Record<string, string>;
   /** Set for events of a persistent broker. */
   delivery?: Delivery;
+  private bag?: Record<string, unknown>;
 
   /** `deadline` is epoch ms (`Infinity` for none); `headers` are the request's, metadata is read from them lazily. */
   constructor(readonly service: string, readonly endpoint: string, readonly id: string,
@@ -72,6 +75,11 @@ export class RequestContext implements Context {
   /** Caller metadata, case-insensitive; writing or deleting a key throws in strict-mode code. */
   get metadata(): Metadata {
     return (this.view ??= caseInsensitive(this.rawMetadata));
+  }
+
+  /** What middleware found for this request, for the handler (created on first access). */
+  get state(): Record<string, unknown> {
+    return (this.bag ??= {});
   }
 
   /** Aborts with a 408 at the deadline, or earlier with the reason given to {@link RequestContext.abort}. */

@@ -8,6 +8,7 @@
  * what the parent serves. Registry schemas built from DTO classes are in `schema.ts`.
  */
 import 'reflect-metadata';
+import type { MiddlewareRef } from './middleware';
 
 /** Service names become NATS subject tokens, so they are restricted to this. */
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -64,6 +65,18 @@ export interface ServiceMeta {
   readonly subscribers: readonly SubscriberMeta[];
   /** Every `@InjectClient` property, inherited ones included. */
   readonly clients: readonly ClientInjection[];
+  /** The class's `@Use` middleware (around each handler and subscriber), first outermost. Default none. */
+  readonly use: readonly MiddlewareRef[];
+  /** Every `@HealthCheck()` method, inherited ones included. */
+  readonly healthChecks: readonly HealthCheckMeta[];
+}
+
+/** One `@HealthCheck()` method. */
+export interface HealthCheckMeta {
+  /** The method's property key on the prototype. */
+  readonly method: string;
+  /** The check's name in health reports: the method name unless given. */
+  readonly name: string;
 }
 
 /** One `@Handler` method. */
@@ -84,6 +97,8 @@ export interface HandlerMeta {
   readonly subject?: string;
   /** The ADR-32 queue group (`''`: none); absent: the service's. */
   readonly queueGroup?: string;
+  /** The method's `@Use` middleware, inside the class's, first outermost. Default none. */
+  readonly use: readonly MiddlewareRef[];
 }
 
 /** One `@Subscribe` method (a method may subscribe to several topics). */
@@ -98,6 +113,8 @@ export interface SubscriberMeta {
   readonly delivery?: Readonly<DeliveryOptions>;
   /** The first parameter's design type when it is a user class, else absent. */
   readonly requestType?: Function;
+  /** The method's `@Use` middleware, inside the class's, first outermost. Default none. */
+  readonly use: readonly MiddlewareRef[];
 }
 
 /** One `@InjectClient` property. */
@@ -113,13 +130,16 @@ export interface ClientInjection {
 /** What {@link resolveClientTarget} returns: the service to call, and its metadata when given as a class. */
 export interface ClientTarget { name: string; service?: ServiceMeta }
 
-interface PendingHandler extends Omit<HandlerMeta, 'endpoint'> { readonly name?: string; readonly declaredOn: Function }
-interface PendingSubscriber extends SubscriberMeta { readonly declaredOn: Function }
+interface PendingHandler extends Omit<HandlerMeta, 'endpoint' | 'use'> { readonly name?: string; readonly declaredOn: Function }
+interface PendingSubscriber extends Omit<SubscriberMeta, 'use'> { readonly declaredOn: Function }
 interface ClassRecord {
   service?: ServiceInfo;
   handlers: PendingHandler[];
   subscribers: PendingSubscriber[];
   clients: ClientInjection[];
+  use: MiddlewareRef[];
+  methodUse: Map<string, MiddlewareRef[]>;
+  healthChecks: HealthCheckMeta[];
   built?: ServiceMeta;
 }
 
@@ -147,6 +167,9 @@ function ownRecord(cls: Function): ClassRecord {
     handlers: [...(inherited?.handlers ?? [])],
     subscribers: [...(inherited?.subscribers ?? [])],
     clients: [...(inherited?.clients ?? [])],
+    use: [...(inherited?.use ?? [])],
+    methodUse: new Map(inherited?.methodUse ?? []),
+    healthChecks: [...(inherited?.healthChecks ?? [])],
   };
   Reflect.defineMetadata(RECORD, rec, cls);
   return rec;
@@ -178,9 +201,9 @@ function build(cls: Function, svc: ServiceInfo, rec: ClassRecord): ServiceMeta {
         + `${cls.name}.${h.method}; give one of them another name with @Handler('<name>')`);
     }
     byEndpoint.set(endpoint, h.method);
-    return Object.freeze({ ...h, endpoint, metadata: Object.freeze({ ...metadata }) });
+    return Object.freeze({ ...h, endpoint, metadata: Object.freeze({ ...metadata }), use: Object.freeze([...rec.methodUse.get(h.method) ?? []]) });
   });
-  const subscribers = rec.subscribers.map(({ declaredOn: _d, ...s }) => Object.freeze(s));
+  const subscribers = rec.subscribers.map(({ declaredOn: _d, ...s }) => Object.freeze({ ...s, use: Object.freeze([...rec.methodUse.get(s.method) ?? []]) }));
   return Object.freeze(compact({
     name: svc.name,
     version: svc.version ?? 'latest',
@@ -190,6 +213,8 @@ function build(cls: Function, svc: ServiceInfo, rec: ClassRecord): ServiceMeta {
     handlers: Object.freeze(handlers),
     subscribers: Object.freeze(subscribers),
     clients: Object.freeze([...rec.clients]),
+    use: Object.freeze([...rec.use]),
+    healthChecks: Object.freeze([...rec.healthChecks]),
   }));
 }
 
@@ -263,6 +288,26 @@ export function recordClient(owner: Function, property: string | symbol, target:
   }
   const entry: ClientInjection = Object.freeze({ property, target, owner });
   if (at >= 0) rec.clients[at] = entry; else rec.clients.push(entry);
+  rebuild(owner, rec);
+}
+
+/**
+ * Records `@Use` middleware on a class (`method` undefined) or one of its methods. Decorators apply bottom-up,
+ * so each application goes in front: the decorator written first is the outermost.
+ */
+export function recordUse(owner: Function, method: string | undefined, refs: readonly MiddlewareRef[]): void {
+  const rec = ownRecord(owner);
+  if (method === undefined) rec.use = [...refs, ...rec.use];
+  else rec.methodUse.set(method, [...refs, ...rec.methodUse.get(method) ?? []]);
+  rebuild(owner, rec);
+}
+
+/** Records a `@HealthCheck()` method. Throws when two checks take one name. */
+export function recordHealthCheck(owner: Function, method: string, name: string): void {
+  const rec = ownRecord(owner);
+  const other = rec.healthChecks.find((c) => c.name === name && c.method !== method);
+  if (other) throw new Error(`@HealthCheck on ${owner.name}.${method}: the name "${name}" is already taken by ${owner.name}.${other.method}`);
+  rec.healthChecks = [...rec.healthChecks.filter((c) => c.method !== method), Object.freeze({ method, name })];
   rebuild(owner, rec);
 }
 

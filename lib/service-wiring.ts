@@ -7,6 +7,8 @@ import { resolveClientTarget, type ServiceMeta, type SubscriberMeta } from './me
 import { describeType } from './schema';
 import { dtoDecoder, toPlain } from './dto';
 import type { RpcServer } from './server/rpc';
+import type { MiddlewareFn } from './middleware';
+import { resolveMiddleware } from './middleware/resolve';
 
 type Ctor = new (...args: any[]) => object;
 
@@ -24,9 +26,12 @@ function durableOptions(c: Components, cls: Function, s: SubscriberMeta, service
   return { ...rest, ...(durable && !s.queue ? { durable: consumerName(service, s.topic) } : {}) };
 }
 
-/** Binds and resolves `cls`, injects its clients, and registers its handlers and subscribers on a new server. */
+/**
+ * Binds and resolves `cls`, injects its clients, and registers its handlers and subscribers on a new server,
+ * each behind `app` middleware, then the class's `@Use`, then the method's; and its `@HealthCheck`s.
+ */
 export function wireService(c: Components, container: Container, cls: Function, meta: ServiceMeta,
-                            config: Config<any, any, any>, only: boolean): RpcServer {
+                            config: Config<any, any, any>, only: boolean, app: readonly MiddlewareFn[] = []): RpcServer {
   const id = cls as Ctor;
   if (!container.isBound(id)) container.bind(id).toSelf().inSingletonScope();
   const instance = container.get(id) as Record<string | symbol, any>;
@@ -46,6 +51,8 @@ export function wireService(c: Components, container: Container, cls: Function, 
     maxInflight: srv.maxInflight,
     natsService: meta.natsService,
   });
+  const outer = [...app, ...resolveMiddleware(container, meta.use, `@Use on ${cls.name}`)];
+  const chain = (method: string, use: ServiceMeta['use']) => [...outer, ...resolveMiddleware(container, use, `@Use on ${cls.name}.${method}`)];
   for (const h of meta.handlers) {
     server.handle(h.endpoint, instance[h.method].bind(instance), {
       metadata: { ...h.metadata },
@@ -55,6 +62,7 @@ export function wireService(c: Components, container: Container, cls: Function, 
       decode: h.requestType ? dtoDecoder(name, h.endpoint, h.requestType as Ctor) : undefined,
       encode: toPlain,
       natsService: h.subject !== undefined || h.queueGroup !== undefined ? { subject: h.subject, queue: h.queueGroup } : undefined,
+      middleware: chain(h.method, h.use),
     });
   }
   for (const s of meta.subscribers) {
@@ -62,7 +70,9 @@ export function wireService(c: Components, container: Container, cls: Function, 
       queue: s.queue,
       delivery: durableOptions(c, cls, s, name),
       decode: s.requestType ? dtoDecoder(name, s.topic, s.requestType as Ctor) : undefined,
+      middleware: chain(s.method, s.use),
     });
   }
+  for (const h of meta.healthChecks) server.addHealthCheck(h.name, () => instance[h.method]());
   return server;
 }

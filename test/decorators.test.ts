@@ -95,7 +95,7 @@ describe('decorators', () => {
     it('defaults the endpoint to ClassName.method and detects the DTO request type', () => {
       @Service('greeter') class Greeter { @Handler() async hello(req: HelloRequest) { return { msg: req.name }; } }
       expect(meta(Greeter).handlers).to.deep.equal([
-        { method: 'hello', endpoint: 'Greeter.hello', metadata: {}, requestType: HelloRequest, stream: false },
+        { method: 'hello', endpoint: 'Greeter.hello', metadata: {}, requestType: HelloRequest, stream: false, use: [] },
       ]);
     });
 
@@ -203,8 +203,8 @@ describe('decorators', () => {
       }
       const subs = [...meta(Greeter).subscribers].sort((a, b) => a.topic.localeCompare(b.topic));
       expect(subs).to.deep.equal([
-        { method: 'onUser', topic: 'user.*', requestType: UserCreated },
-        { method: 'onUser', topic: 'user.created', queue: 'greeter', requestType: UserCreated },
+        { method: 'onUser', topic: 'user.*', requestType: UserCreated, use: [] },
+        { method: 'onUser', topic: 'user.created', queue: 'greeter', requestType: UserCreated, use: [] },
       ]);
     });
 

@@ -91,8 +91,11 @@ for (const [kind, make] of kinds) {
       expect(seenCtx!.deadline - Date.now()).to.be.within(0, 3_000);
     });
 
-    it('answers Debug.Health with status ok', async () => {
-      expect(await c.client.call(svc, 'Debug.Health', {})).to.deep.equal({ status: 'ok' });
+    it('answers Debug.Health with status ok and its checks', async () => {
+      const h = await c.client.call<{ status: string; checks: Record<string, string> }>(svc, 'Debug.Health', {});
+      expect(h.status).to.equal('ok');
+      expect(h.checks.registry).to.equal('ok');
+      expect(Object.values(h.checks).every((v) => v === 'ok')).to.equal(true);
     });
 
     it('streams 10,000 items in order', async () => {

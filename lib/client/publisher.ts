@@ -6,6 +6,7 @@ import { Header, writeTimeout } from '../protocol/mucp';
 import type { Message } from '../transport';
 import type { PublishOptions } from './index';
 import { encodeOrRefuse } from './encode';
+import type { Chain } from '../middleware';
 
 const NO_OPTIONS: PublishOptions = Object.freeze({});
 
@@ -19,6 +20,8 @@ export class EventPublisher {
   private ready?: Promise<void>;
   private connected = false;
   private readonly headerCache = new Map<string, Readonly<Record<string, string>>>();
+  /** Client middleware around each publish; absent: none (set by the client). */
+  chain?: Chain;
 
   constructor(private readonly broker: Broker | undefined, private readonly codecs: Codecs) {}
 
@@ -29,11 +32,20 @@ export class EventPublisher {
     try {
       const codec = this.codecs.get(opts.contentType);
       const ctx = currentContext();
-      const header = ctx || opts.metadata ? this.inheritedHeaders(topic, codec.contentType, opts) : this.headers(topic, codec.contentType);
+      // Middleware may add headers: it gets a copy of its own, never the shared frozen ones.
+      const header = ctx || opts.metadata || this.chain ? this.inheritedHeaders(topic, codec.contentType, opts) : this.headers(topic, codec.contentType);
       m = { header, body: encodeOrRefuse(codec, payload, `the event on ${topic}`) };
     } catch (err) {
       return Promise.reject(err);
     }
+    if (this.chain) {
+      const inv = { kind: 'publish' as const, service: '', endpoint: topic, metadata: m.header, context: currentContext(), request: payload };
+      return this.chain(inv, () => this.send(broker, topic, m, opts)) as Promise<void>;
+    }
+    return this.send(broker, topic, m, opts);
+  }
+
+  private send(broker: Broker, topic: string, m: Message, opts: PublishOptions): Promise<void> {
     if (this.connected) return broker.publish(topic, m, opts);
     this.ready ??= broker.connect().then(() => { this.connected = true; }, (err) => { this.ready = undefined; throw err; });
     return this.ready.then(() => broker.publish(topic, m, opts));

@@ -15,7 +15,8 @@ import type { Adr32Caller } from './adr32';
 import { EventPublisher } from './publisher';
 import { SocketPool } from './pool';
 import { backoff, noResponders, retryable } from './retry';
-import { callStream } from './stream';
+import { callStream, chainedStream } from './stream';
+import { compose, type Chain, type Invocation, type InvocationKind, type MiddlewareFn } from '../middleware';
 import { NoneAvailableError, type Next, type Selector } from '../selector';
 
 /** Options of {@link RpcClient}. */
@@ -44,6 +45,7 @@ export class RpcClient implements Client {
   private readonly pool: SocketPool;
   private readonly publisher: EventPublisher;
   private seq = 0;
+  private chain?: Chain;
   /** Request ids: unique across clients (a random prefix), cheap per call (a counter). */
   private readonly idPrefix = `${randomUUID().slice(0, 8)}-`;
 
@@ -54,8 +56,29 @@ export class RpcClient implements Client {
     this.publisher = new EventPublisher(opts.broker, opts.codecs);
   }
 
-  async call<T = unknown>(service: string, endpoint: string, request?: unknown, opts: CallOptions = {}): Promise<T> {
-    const c = this.prepare(service, endpoint, request, opts);
+  /**
+   * Middleware around every call, stream and publish of this client, first outermost; composed once,
+   * replacing any set before. Set it before the first call (bootstrap does).
+   */
+  use(middleware: readonly MiddlewareFn[]): void {
+    this.chain = compose(middleware);
+    this.publisher.chain = this.chain;
+  }
+
+  call<T = unknown>(service: string, endpoint: string, request?: unknown, opts: CallOptions = {}): Promise<T> {
+    let c: Call;
+    try {
+      c = this.prepare(service, endpoint, request, opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!this.chain) return this.send<T>(c, opts);
+    return this.chain(invocation('call', c, request), () => this.send(c, opts)) as Promise<T>;
+  }
+
+  /** The call's attempts, retries included, within its budget. */
+  private async send<T>(c: Call, opts: CallOptions): Promise<T> {
+    const { service, endpoint } = c;
     const attempts = (opts.retries ?? this.opts.retries ?? DEFAULT_RETRIES) + 1;
     let next: Next | undefined;
     let last: unknown;
@@ -84,7 +107,13 @@ export class RpcClient implements Client {
   }
 
   stream<T = unknown>(service: string, endpoint: string, request?: unknown, opts: StreamOptions = {}): AsyncIterable<T> {
-    return callStream<T>(() => this.openStream(service, endpoint, request, opts), opts.timeout ?? this.opts.timeout ?? DEFAULT_CALL_TIMEOUT);
+    const itemTimeout = opts.timeout ?? this.opts.timeout ?? DEFAULT_CALL_TIMEOUT;
+    const chain = this.chain;
+    if (!chain) return callStream<T>(async () => this.openStream(this.prepareStream(service, endpoint, request, opts), opts), itemTimeout);
+    return chainedStream<T>(() => {
+      const c = this.prepareStream(service, endpoint, request, opts);
+      return { run: (terminal) => chain(invocation('stream', c, request), terminal), open: () => this.openStream(c, opts) };
+    }, itemTimeout);
   }
 
   publish(topic: string, payload: unknown, opts?: PublishOptions): Promise<void> {
@@ -203,8 +232,12 @@ export class RpcClient implements Client {
     return new MicroError('micro.client', err.code, `${call}: ${err.detail}`);
   }
 
-  private async openStream(service: string, endpoint: string, request: unknown, opts: StreamOptions): Promise<{ sock: Socket; id: string; codecs: Codecs }> {
-    const c = this.prepare(service, endpoint, request, { ...opts, timeout: opts.timeout || DEFAULT_CALL_TIMEOUT });
+  private prepareStream(service: string, endpoint: string, request: unknown, opts: StreamOptions): Call {
+    return this.prepare(service, endpoint, request, { ...opts, timeout: opts.timeout || DEFAULT_CALL_TIMEOUT });
+  }
+
+  private async openStream(c: Call, opts: StreamOptions): Promise<{ sock: Socket; id: string; codecs: Codecs }> {
+    const service = c.service;
     const node = opts.address ? direct(opts.address) : (await this.select(service, opts))();
     if (node.metadata?.protocol === 'adr32') throw badRequest('micro.client', `${service} is a NATS Service API service: it has no streams`);
     const sock = await this.opts.transport.dial(node.address);
@@ -223,6 +256,10 @@ export class RpcClient implements Client {
   }
 }
 
+
+/** What client middleware sees of a call or stream: its headers are the ones sent. */
+const invocation = (kind: InvocationKind, c: Call, request: unknown): Invocation =>
+  ({ kind, service: c.service, endpoint: c.endpoint, metadata: c.header, context: currentContext(), request });
 
 /** A node for `opts.address`: assumed to be micro-nats. */
 const direct = (address: string): Node => ({ id: address, address, metadata: { server: 'micro-nats' } });

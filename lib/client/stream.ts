@@ -41,3 +41,52 @@ export function callStream<T>(open: () => Promise<OpenStream>, itemTimeout: numb
     },
   };
 }
+
+/** A stream through client middleware: `run` runs the chain around `terminal`; `open` sends the request. */
+export interface ChainedStream { run(terminal: () => Promise<unknown>): Promise<unknown>; open(): Promise<OpenStream> }
+
+/**
+ * A stream whose middleware chain runs on first iteration and stays open for the stream's life: `next()`
+ * in the middleware opens the stream and settles when it ends (its last item, an error, or the loop left
+ * early), so middleware sees the whole stream as one invocation. A middleware that answers without
+ * calling `next()` makes an empty stream; one that throws fails the first iteration.
+ */
+export function chainedStream<T>(prepare: () => ChainedStream, itemTimeout: number): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      let inner: AsyncIterator<T> | undefined;
+      let started: Promise<AsyncIterator<T> | undefined> | undefined;
+      let settle: (err?: unknown) => void = () => {};
+      const start = () => new Promise<AsyncIterator<T> | undefined>((opened, failed) => {
+        const s = prepare();
+        const terminal = () => new Promise<unknown>((ended, broke) => {
+          s.open().then((o) => {
+            let settled = false;
+            settle = (err) => { if (settled) return; settled = true; if (err === undefined) ended(undefined); else broke(err); };
+            opened(callStream<T>(() => Promise.resolve(o), itemTimeout)[Symbol.asyncIterator]());
+          }, broke);
+        });
+        s.run(terminal).then(() => opened(undefined), failed);
+      });
+      return {
+        async next(): Promise<IteratorResult<T>> {
+          inner ??= await (started ??= start());
+          if (!inner) return { done: true, value: undefined };
+          try {
+            const r = await inner.next();
+            if (r.done) settle();
+            return r;
+          } catch (err) {
+            settle(err);
+            throw err;
+          }
+        },
+        async return(): Promise<IteratorResult<T>> {
+          await inner?.return?.();
+          settle();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}

@@ -92,3 +92,6 @@ export const DEFAULT_JS_REPLICAS = 1;
 export const DEFAULT_JS_STORAGE = 'file';
 /** Bound on the topics a managed stream captures (a remote party cannot grow it without bound). */
 export const DEFAULT_JS_MAX_MANAGED_SUBJECTS = 1_000;
+
+/** Most ms a health check may take before it counts as failed. */
+export const DEFAULT_HEALTH_CHECK_TIMEOUT = 2_000;

@@ -7,6 +7,7 @@
 import type { Context } from '../context';
 import type { Codecs } from '../codec';
 import type { Value } from '../registry';
+import type { Chain, MiddlewareFn } from '../middleware';
 import type { EndpointStats } from './stats';
 import type { DurableSubscribeOptions } from '../broker/jetstream-options';
 
@@ -34,6 +35,8 @@ export interface HandlerOptions {
   internal?: boolean;
   /** Its NATS Service API endpoint: `subject` (used as is) and `queue` (`''`: none). Default: the adapter's derivation and queue. */
   natsService?: { subject?: string; queue?: string };
+  /** Middleware around the handler (decoding and validation included), first outermost; composed once. Default none. */
+  middleware?: readonly MiddlewareFn[];
 }
 
 /** Options of {@link Server.subscribe}. */
@@ -44,6 +47,8 @@ export interface SubscriberOptions {
   delivery?: Omit<DurableSubscribeOptions, 'queue'>;
   /** Turns the decoded payload into the subscriber's argument; a throw is reported to the error handler. Default: as is. */
   decode?: (value: unknown) => unknown | Promise<unknown>;
+  /** Middleware around the subscriber (decoding included), first outermost; composed once. Default none. */
+  middleware?: readonly MiddlewareFn[];
 }
 
 /** A service's server: collects endpoints and subscribers, then serves them from `start` to `stop`. */
@@ -56,6 +61,10 @@ export interface Server {
   start(): Promise<void>;
   /** Deregisters, refuses new requests (503, so clients retry elsewhere), waits for in-flight ones (bounded), closes. Idempotent. */
   stop(): Promise<void>;
+  /** Adds a health check reported by `Debug.Health` and {@link Server.health}: healthy unless it throws, rejects or returns `false`. */
+  addHealthCheck(name: string, fn: () => unknown): void;
+  /** The server's health: NATS connection, registration and every health check. Never rejects. */
+  health(): Promise<HealthReport>;
   /** Zeroes every endpoint's statistics (as reported by `$SRV.STATS`) and restarts their clock. */
   resetStats(): void;
   /** The registered service record. Throws before start. */
@@ -74,6 +83,16 @@ export interface Endpoint {
   opts: HandlerOptions;
   /** Its counters, shared by every protocol that reaches it. */
   stats: EndpointStats;
+  /** Its middleware chain; absent when it has none (the handler is called directly). */
+  chain?: Chain;
+}
+
+/** What `Debug.Health` answers: `ok` when every check is `ok`. */
+export interface HealthReport {
+  /** `ok`, or `unhealthy` when any check is not `ok`. */
+  status: 'ok' | 'unhealthy';
+  /** Each check by name: `ok`, or why not (`nats`: the connection; `registry`: registered; then the service's own checks). */
+  checks: Record<string, string>;
 }
 
 /** What the invoke core (`invoke.ts`) needs from the server around it. */

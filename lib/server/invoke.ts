@@ -17,6 +17,7 @@
 import type { Codec } from '../codec';
 import { runInContext, type RequestContext } from '../context';
 import { Codes, excerpt, internal, isInfrastructureError, MicroError, notFound, refused, timeout, unavailable } from '../errors';
+import type { Invocation } from '../middleware';
 import type { Endpoint, InvokeHost } from './index';
 
 export type { Endpoint, InvokeHost } from './index';
@@ -40,8 +41,9 @@ export async function invoke(host: InvokeHost, ep: Endpoint, contentType: string
   const t0 = ep.stats.begin();
   try {
     const codec = host.codecs.get(contentType);
-    const input = await decodeInput(host, ep, codec, body, ctx);
-    const out = await runInContext(ctx, ep.fn, input, ctx);
+    let out: unknown;
+    if (ep.chain) out = await runInContext(ctx, ep.chain, invocationOf(host, ep, ctx), () => handle(host, ep, codec, body, ctx));
+    else out = await runInContext(ctx, ep.fn, await decodeInput(host, ep, codec, body, ctx), ctx);
     return codec.encode(ep.opts.encode ? ep.opts.encode(out) : out);
   } catch (err) {
     ep.stats.fail(MicroError.from(err, host.name));
@@ -49,6 +51,27 @@ export async function invoke(host: InvokeHost, ep: Endpoint, contentType: string
   } finally {
     ep.stats.end(t0);
   }
+}
+
+/** Decodes, validates and runs the handler: the end of a middleware chain. */
+async function handle(host: InvokeHost, ep: Endpoint, codec: Codec, body: Uint8Array, ctx: RequestContext): Promise<unknown> {
+  return ep.fn(await decodeInput(host, ep, codec, body, ctx), ctx);
+}
+
+/** What middleware sees of a request to `ep`. */
+export function invocationOf(host: InvokeHost, ep: Endpoint, ctx: RequestContext): Invocation {
+  return { kind: 'handler', service: host.name, endpoint: ep.name, metadata: ctx.rawMetadata, context: ctx };
+}
+
+/**
+ * Runs `fn` (decoding and serving a stream) through `ep`'s middleware. A middleware that answers without
+ * calling `next()` makes an empty stream: resolves false then, true when `fn` ran.
+ */
+export async function throughChain(host: InvokeHost, ep: Endpoint, ctx: RequestContext, fn: () => Promise<void>): Promise<boolean> {
+  if (!ep.chain) { await fn(); return true; }
+  let ran = false;
+  await runInContext(ctx, ep.chain, invocationOf(host, ep, ctx), async () => { ran = true; await fn(); });
+  return ran;
 }
 
 /** Runs `fn` as one call of `ep` in its stats (a stream is one call, however many items it sends). */

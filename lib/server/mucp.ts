@@ -8,7 +8,7 @@ import { RequestContext } from '../context';
 import { unavailable } from '../errors';
 import { endOfStreamFrame, errorFrame, Header, readRequestHead, replyFrame, streamFrame } from '../protocol/mucp';
 import type { Message, Socket } from '../transport';
-import { admit, counted, decodeInput, errorOf, invoke, openStream, type Endpoint, type InvokeHost } from './invoke';
+import { admit, counted, decodeInput, errorOf, invoke, openStream, throughChain, type Endpoint, type InvokeHost } from './invoke';
 
 /** What the mucp adapter needs from the server around it: the invoke core's host. */
 export type MucpHost = InvokeHost;
@@ -62,8 +62,12 @@ async function handleRequest(host: MucpHost, sock: Socket, m: Message, state: So
 function stream(host: MucpHost, sock: Socket, ep: Endpoint, m: Message, ctx: RequestContext, state: SocketState): Promise<void> {
   return counted(host, ep, async () => {
     const codec = host.codecs.get(m.header[Header.ContentType]);
-    const input = await decodeInput(host, ep, codec, m.body, ctx);
-    await frames(host, sock, ep, input, ctx, codec, state);
+    const ran = await throughChain(host, ep, ctx, async () => {
+      const input = await decodeInput(host, ep, codec, m.body, ctx);
+      await frames(host, sock, ep, input, ctx, codec, state);
+    });
+    // Answered by middleware without the handler: an empty stream.
+    if (!ran) await sock.send(endOfStreamFrame(ctx.id));
   });
 }
 

@@ -9,11 +9,13 @@ import { ConfigError } from '../errors';
 import type { ConnectionEvents } from '../nats/connection';
 import type { Listener, Transport } from '../transport';
 import { Header, readTimeout } from '../protocol/mucp';
+import { compose, type Chain, type Invocation } from '../middleware';
 import type { Endpoint } from './invoke';
+import { HealthChecks } from './health';
 import { serveSocket, type MucpHost } from './mucp';
 import { EndpointStats } from './stats';
-import { DEFAULT_STOP_TIMEOUT, type HandlerFn, type HandlerOptions, type Server, type ServerAdapter, type SubscriberFn,
-  type SubscriberOptions } from './index';
+import { DEFAULT_STOP_TIMEOUT, type HandlerFn, type HandlerOptions, type HealthReport, type Server, type ServerAdapter,
+  type SubscriberFn, type SubscriberOptions } from './index';
 
 /** Options of {@link RpcServer}. */
 export interface RpcServerOptions {
@@ -58,7 +60,7 @@ export interface RpcServerOptions {
 const NAME = /^[A-Za-z0-9_-]+$/;
 
 /** A subscriber registered with `subscribe`. */
-interface Sub { topic: string; wildcard: boolean; fn: SubscriberFn; opts: SubscriberOptions }
+interface Sub { topic: string; wildcard: boolean; fn: SubscriberFn; opts: SubscriberOptions; chain?: Chain }
 
 /** go-micro's mucp server on the micro-nats transport. */
 export class RpcServer implements Server, MucpHost {
@@ -80,6 +82,7 @@ export class RpcServer implements Server, MucpHost {
   private stopped?: Promise<void>;
   private recovering?: Promise<void>;
   private readonly offConnection: () => void;
+  private readonly checks: HealthChecks;
 
   constructor(private readonly opts: RpcServerOptions) {
     if (!opts || typeof opts.name !== 'string' || !NAME.test(opts.name)) {
@@ -93,8 +96,10 @@ export class RpcServer implements Server, MucpHost {
     this.id = opts.id ?? `${opts.name}-${randomUUID()}`;
     checkNumber('server option maxInflight', opts.maxInflight, 1, 'micro.server');
     this.maxInflight = opts.maxInflight ?? DEFAULT_MAX_INFLIGHT;
-    this.handle('Debug.Health', () => ({ status: 'ok' }), { internal: true });
+    this.checks = new HealthChecks(opts.connection !== undefined, () => this.record !== undefined && !this.stopping);
+    this.handle('Debug.Health', () => this.health(), { internal: true });
     this.offConnection = opts.connection?.on((e) => {
+      this.checks.onConnection(e.type);
       if (e.type === 'closed' && this.listener && !this.stopping) this.recovering ??= this.recover().finally(() => { this.recovering = undefined; });
     }) ?? (() => {});
   }
@@ -102,13 +107,21 @@ export class RpcServer implements Server, MucpHost {
   handle(endpoint: string, fn: HandlerFn, opts: HandlerOptions = {}): void {
     if (this.listener) throw new Error(`${this.name}: cannot add endpoint ${endpoint} after start`);
     if (this.endpoints.has(endpoint)) throw new Error(`${this.name}: duplicate endpoint ${endpoint}`);
-    this.endpoints.set(endpoint, { name: endpoint, fn, opts, stats: new EndpointStats() });
+    this.endpoints.set(endpoint, { name: endpoint, fn, opts, stats: new EndpointStats(), chain: compose(opts.middleware ?? []) });
+  }
+
+  addHealthCheck(name: string, fn: () => unknown): void {
+    this.checks.add(this.name, name, fn);
+  }
+
+  health(): Promise<HealthReport> {
+    return this.checks.report();
   }
 
   subscribe(topic: string, fn: SubscriberFn, opts: SubscriberOptions = {}): void {
     if (this.listener) throw new Error(`${this.name}: cannot subscribe ${topic} after start`);
     if (!this.opts.broker) throw new Error(`${this.name}: subscribing ${topic} needs a broker`);
-    this.subs.push({ topic, wildcard: /(^|\.)[*>](\.|$)/.test(topic), fn, opts });
+    this.subs.push({ topic, wildcard: /(^|\.)[*>](\.|$)/.test(topic), fn, opts, chain: compose(opts.middleware ?? []) });
   }
 
   async start(): Promise<void> {
@@ -117,8 +130,11 @@ export class RpcServer implements Server, MucpHost {
     for (const a of this.opts.adapters ?? []) await a.start(this);
     if (this.subs.length > 0) await this.opts.broker!.connect();
     for (const s of this.subs) this.subscribers.push(await this.opts.broker!.subscribe(s.topic, (e) => this.onEvent(s, e), { ...s.opts.delivery, queue: s.opts.queue }));
-    this.record = this.describe(this.listener!.addr());
-    await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? DEFAULT_REGISTER_TTL });
+    const record = this.describe(this.listener!.addr());
+    await this.opts.registry.register(record, { ttl: this.opts.registerTtl ?? DEFAULT_REGISTER_TTL });
+    this.record = record;
+    // Listening worked, so the connection is up (its `up` event may have come before we listened for it).
+    this.checks.onConnection('up');
   }
 
   private async listen(): Promise<void> {
@@ -191,19 +207,41 @@ export class RpcServer implements Server, MucpHost {
 
   /** Synchronous unless the DTO decoder or the subscriber is async: no promise per event otherwise. */
   private onEvent(s: Sub, e: Event): void | Promise<void> {
+    if (s.chain) return this.tracked(this.chained(s, s.chain, e));
     const m = e.message();
     const payload = this.codecs.get(m.header[Header.ContentType]).decode(m.body);
     if (!s.opts.decode) return this.deliver(s, e, m.header, payload);
     return this.tracked(Promise.resolve(s.opts.decode(payload)).then((p) => this.deliver(s, e, m.header, p)));
   }
 
-  private deliver(s: Sub, e: Event, header: Record<string, string>, payload: unknown): void | Promise<void> {
+  /** An event through the subscriber's middleware: decoding, validation and the subscriber are its end. */
+  private async chained(s: Sub, chain: Chain, e: Event): Promise<void> {
+    const m = e.message();
+    const ctx = this.eventContext(s, e, m.header);
+    const inv: Invocation = { kind: 'subscriber', service: this.name, endpoint: ctx.endpoint, metadata: ctx.rawMetadata, context: ctx, queue: s.opts.queue };
+    try {
+      await runInContext(ctx, chain, inv, async () => {
+        const payload = this.codecs.get(m.header[Header.ContentType]).decode(m.body);
+        return s.fn(s.opts.decode ? await s.opts.decode(payload) : payload, ctx);
+      });
+    } finally {
+      ctx.done();
+    }
+  }
+
+  private eventContext(s: Sub, e: Event, header: Record<string, string>): RequestContext {
     // A plain topic is the subject itself: reading the event's subject would decode it again.
     const topic = s.wildcard ? e.topic() : s.topic;
     const raw = header[Header.Timeout];
     const deadline = raw === undefined ? Infinity : readTimeout(this.name, raw, Date.now());
     const ctx = new RequestContext(this.name, topic, header[Header.Id] ?? '', header, deadline);
     if (e.delivery) ctx.delivery = e.delivery();
+    return ctx;
+  }
+
+  private deliver(s: Sub, e: Event, header: Record<string, string>, payload: unknown): void | Promise<void> {
+    const ctx = this.eventContext(s, e, header);
+    const deadline = ctx.deadline;
     let r: unknown;
     try {
       r = runInContext(ctx, s.fn, payload, ctx);

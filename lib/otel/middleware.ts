@@ -1,0 +1,103 @@
+/**
+ * OpenTelemetry as middleware: a span and a duration per handler, subscriber, call, stream and publish,
+ * named and attributed per the semantic conventions for RPC (`docs/rpc/rpc-spans.md`, `rpc-metrics.md`) and
+ * messaging (`docs/messaging/messaging-spans.md`, `nats.md`); W3C trace context (`traceparent`,
+ * `tracestate`) travels in the request and event headers. Only `@opentelemetry/api` is used: the SDK the
+ * application registers decides what is recorded and where it goes.
+ */
+import { MicroError } from '../errors';
+import type { Invocation, MiddlewareFn } from '../middleware';
+import type { OtelApi } from './api';
+
+/** `rpc.system.name` of micro-nats spans and metrics. */
+export const RPC_SYSTEM = 'micro-nats';
+
+/** Histogram buckets in seconds, as the conventions advise for durations. */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+type Attrs = Record<string, string>;
+
+/**
+ * The fully-qualified method `service.Type/method` from service `greeter` and endpoint `Greeter.hello`
+ * (`greeter.Greeter/hello`); an endpoint without a dot gives `service/endpoint`.
+ */
+export function rpcMethod(service: string, endpoint: string): string {
+  const dot = endpoint.indexOf('.');
+  return dot < 0 ? `${service}/${endpoint}` : `${service}.${endpoint.slice(0, dot)}/${endpoint.slice(dot + 1)}`;
+}
+
+/**
+ * Whether a failure marks a server span as an error: server faults (5xx) and timeouts (408) do; the
+ * caller's mistakes (400, 401, 403, 404, 409, 413, 415) do not. On the client every failure does.
+ */
+export const serverFault = (code: number) => code >= 500 || code === 408;
+
+/** The server-side and client-side tracing middleware, sharing one tracer and meter. */
+export function otelMiddleware(api: OtelApi): { server: MiddlewareFn; client: MiddlewareFn } {
+  const { trace, context, propagation, SpanKind, SpanStatusCode, ROOT_CONTEXT } = api;
+  const tracer = trace.getTracer('micro-nats');
+  const meter = api.metrics.getMeter('micro-nats');
+  const histogram = (name: string, description: string) => meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: BUCKETS } });
+  const durations = {
+    handler: histogram('rpc.server.call.duration', 'Duration of handled RPC requests'),
+    call: histogram('rpc.client.call.duration', 'Duration of RPC calls, retries included'),
+    stream: histogram('rpc.client.call.duration', 'Duration of RPC calls, retries included'),
+    publish: histogram('messaging.client.operation.duration', 'Duration of publishes'),
+    subscriber: histogram('messaging.process.duration', 'Duration of event processing'),
+  };
+  const active = meter.createUpDownCounter('rpc.server.active_requests', { unit: '{request}', description: 'RPC requests being handled' });
+
+  const run = async (inv: Invocation, next: () => Promise<unknown>, server: boolean): Promise<unknown> => {
+    const d = describe(inv);
+    // Server side: the caller's context from the headers (a direct parent, also for single events); client side: the current one.
+    const parent = server ? propagation.extract(ROOT_CONTEXT, inv.metadata) : context.active();
+    const span = tracer.startSpan(d.name, { kind: SpanKind[d.kind], attributes: d.attrs }, parent);
+    const ctx = trace.setSpan(parent, span);
+    if (!server) propagation.inject(ctx, inv.metadata);
+    const handler = inv.kind === 'handler';
+    if (handler) active.add(1, d.metric);
+    const t0 = performance.now();
+    try {
+      const out = await context.with(ctx, next);
+      if (d.rpc) { span.setAttribute('rpc.status_code', 'OK'); d.metric['rpc.status_code'] = 'OK'; }
+      return out;
+    } catch (err) {
+      const code = err instanceof MicroError ? err.code : 500;
+      const text = String(code);
+      span.setAttribute('error.type', text);
+      d.metric['error.type'] = text;
+      if (d.rpc) { span.setAttribute('rpc.status_code', text); d.metric['rpc.status_code'] = text; }
+      if (!server || !d.rpc || serverFault(code)) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof MicroError ? err.detail : (err as Error)?.message });
+      }
+      throw err;
+    } finally {
+      span.end();
+      if (handler) active.add(-1, { 'rpc.system.name': RPC_SYSTEM, 'rpc.method': d.metric['rpc.method'] });
+      durations[inv.kind].record((performance.now() - t0) / 1000, d.metric);
+    }
+  };
+  return { server: (inv, next) => run(inv, next, true), client: (inv, next) => run(inv, next, false) };
+}
+
+interface Described { name: string; kind: 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER'; rpc: boolean; attrs: Attrs; metric: Attrs }
+
+/** The span's name, kind and attributes, and the (low-cardinality) metric attributes. */
+function describe(inv: Invocation): Described {
+  if (inv.kind === 'publish' || inv.kind === 'subscriber') {
+    const publish = inv.kind === 'publish';
+    const op = publish ? 'publish' : 'process';
+    const metric: Attrs = { 'messaging.system': 'nats', 'messaging.operation.name': op, 'messaging.operation.type': publish ? 'send' : 'process',
+      'messaging.destination.name': inv.endpoint };
+    const attrs: Attrs = { ...metric };
+    if (inv.queue) { attrs['messaging.consumer.group.name'] = inv.queue; metric['messaging.consumer.group.name'] = inv.queue; }
+    if (inv.context?.id) attrs['messaging.message.id'] = inv.context.id;
+    return { name: `${op} ${inv.endpoint}`, kind: publish ? 'PRODUCER' : 'CONSUMER', rpc: false, attrs, metric };
+  }
+  const method = rpcMethod(inv.service, inv.endpoint);
+  const metric: Attrs = { 'rpc.system.name': RPC_SYSTEM, 'rpc.method': method };
+  const attrs: Attrs = { ...metric };
+  if (inv.kind === 'stream') attrs['micro.stream'] = 'true';
+  return { name: method, kind: inv.kind === 'handler' ? 'SERVER' : 'CLIENT', rpc: true, attrs, metric };
+}
