@@ -1,0 +1,152 @@
+import 'reflect-metadata';
+import { expect } from 'chai';
+import { inject } from 'inversify';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { bootstrap, Handler, internal, notFound, Service, Subscribe, TYPES } from '../index';
+import type { App, Client, Context } from '../index';
+import { natsUrl } from './support/nats';
+import { rejection, waitFor } from './support/wait';
+import { registerSdk, unregisterSdk, type TestSdk } from './support/otel';
+
+const P = `t${process.pid}`;
+const TOPIC = `${P}.done`;
+const seen: { traceparent?: string; events: number } = { events: 0 };
+
+@Service(`${P}-c`)
+class C {
+  constructor(@inject(TYPES.Client) private readonly client: Client) {}
+  @Handler() async hop(req: { n: number }, ctx: Context) {
+    seen.traceparent = ctx.metadata.traceparent;
+    await this.client.publish(TOPIC, { n: req.n });
+    return { n: req.n + 1 };
+  }
+  @Handler() async missing() { throw notFound(`${P}-c`, 'no such thing'); }
+  @Handler() async crash() { throw internal(`${P}-c`, 'it broke'); }
+}
+
+@Service(`${P}-b`)
+class B {
+  constructor(@inject(TYPES.Client) private readonly client: Client) {}
+  @Handler() async hop(req: { n: number }) { return this.client.call(`${P}-c`, 'C.hop', { n: req.n + 1 }); }
+}
+
+@Service(`${P}-a`)
+class A {
+  constructor(@inject(TYPES.Client) private readonly client: Client) {}
+  @Handler() async hop(req: { n: number }) { return this.client.call(`${P}-b`, 'B.hop', { n: req.n + 1 }); }
+  @Subscribe(TOPIC, { queue: 'audit' }) async onDone() { seen.events++; }
+}
+
+const opts = () => ({ address: natsUrl(), argv: [], env: {} });
+const one = (spans: ReadableSpan[], name: string, kind: SpanKind) => {
+  const found = spans.filter((s) => s.name === name && s.kind === kind);
+  expect(found, `${SpanKind[kind]} span ${name}`).to.have.length(1);
+  return found[0];
+};
+const parentOf = (s: ReadableSpan) => s.parentSpanContext?.spanId;
+
+describe('OpenTelemetry', function () {
+  this.timeout(20_000);
+
+  describe('with an SDK registered before bootstrap', () => {
+    let sdk: TestSdk;
+    let app: App;
+    let caller: App;
+    before(async () => {
+      sdk = registerSdk();
+      app = await bootstrap({ ...opts(), services: [A, B, C] });
+      caller = await bootstrap(opts());
+    });
+    after(async () => { await caller?.stop(); await app?.stop(); unregisterSdk(); });
+
+    it('makes one trace of a call a → b → c and the event c publishes, with kinds, links and attributes', async () => {
+      expect(await caller.client.call(`${P}-a`, 'A.hop', { n: 1 })).to.deep.equal({ n: 4 });
+      await waitFor(() => sdk.spans().some((s) => s.kind === SpanKind.CONSUMER), 'the consumer span');
+      const spans = sdk.spans();
+      const call = (svc: string, cls: string) => one(spans, `${P}-${svc}.${cls}/hop`, SpanKind.CLIENT);
+      const handle = (svc: string, cls: string) => one(spans, `${P}-${svc}.${cls}/hop`, SpanKind.SERVER);
+      const publish = one(spans, `publish ${TOPIC}`, SpanKind.PRODUCER);
+      const process = one(spans, `process ${TOPIC}`, SpanKind.CONSUMER);
+      const chain = [call('a', 'A'), handle('a', 'A'), call('b', 'B'), handle('b', 'B'), call('c', 'C'), handle('c', 'C'), publish, process];
+      expect(new Set(chain.map((s) => s.spanContext().traceId)).size).to.equal(1);
+      expect(parentOf(chain[0])).to.equal(undefined);
+      for (let i = 1; i < 7; i++) expect(parentOf(chain[i]), chain[i].name).to.equal(chain[i - 1].spanContext().spanId);
+      expect(parentOf(process)).to.equal(publish.spanContext().spanId);
+      // What the handler saw is the W3C header of its caller's client span.
+      expect(seen.traceparent).to.equal(`00-${chain[4].spanContext().traceId}-${chain[4].spanContext().spanId}-01`);
+      expect(chain[1].attributes).to.deep.include({ 'rpc.system.name': 'micro-nats', 'rpc.method': `${P}-a.A/hop`, 'rpc.status_code': 'OK' });
+      expect(chain[0].attributes).to.deep.include({ 'rpc.system.name': 'micro-nats', 'rpc.method': `${P}-a.A/hop`, 'rpc.status_code': 'OK' });
+      expect(publish.attributes).to.deep.include({ 'messaging.system': 'nats', 'messaging.operation.name': 'publish',
+        'messaging.operation.type': 'send', 'messaging.destination.name': TOPIC });
+      expect(process.attributes).to.deep.include({ 'messaging.system': 'nats', 'messaging.operation.name': 'process',
+        'messaging.operation.type': 'process', 'messaging.destination.name': TOPIC, 'messaging.consumer.group.name': 'audit' });
+      for (const s of chain) expect(s.status.code, s.name).to.equal(SpanStatusCode.UNSET);
+    });
+
+    it('records errors with their code: a 500 is an error on both sides, a 404 only on the client', async () => {
+      for (const ep of ['C.crash', 'C.missing']) await rejection(caller.client.call(`${P}-c`, ep, {}, { retries: 0 }));
+      const spans = sdk.spans();
+      const crashClient = one(spans, `${P}-c.C/crash`, SpanKind.CLIENT);
+      const crashServer = one(spans, `${P}-c.C/crash`, SpanKind.SERVER);
+      for (const s of [crashClient, crashServer]) {
+        expect(s.status).to.deep.equal({ code: SpanStatusCode.ERROR, message: 'it broke' });
+        expect(s.attributes).to.deep.include({ 'error.type': '500', 'rpc.status_code': '500' });
+        expect(s.events.map((e) => e.name)).to.deep.equal(['exception']);
+      }
+      const missingClient = one(spans, `${P}-c.C/missing`, SpanKind.CLIENT);
+      const missingServer = one(spans, `${P}-c.C/missing`, SpanKind.SERVER);
+      expect(missingClient.status.code).to.equal(SpanStatusCode.ERROR);
+      expect(missingServer.status.code).to.equal(SpanStatusCode.UNSET);
+      expect(missingServer.attributes).to.deep.include({ 'error.type': '404', 'rpc.status_code': '404' });
+    });
+
+    it('records call and handler durations by code, and requests in flight, through the metrics API', async () => {
+      const all = (await sdk.metrics()).scopeMetrics.flatMap((s) => s.metrics);
+      const metric = (name: string) => all.find((m) => m.descriptor.name === name)!;
+      const server = metric('rpc.server.call.duration');
+      expect(server.descriptor.unit).to.equal('s');
+      const count = (name: string, method: string, code: string) => metric(name).dataPoints
+        .filter((p) => p.attributes['rpc.method'] === method && p.attributes['rpc.status_code'] === code)
+        .reduce((n, p) => n + (p.value as { count: number }).count, 0);
+      expect(count('rpc.server.call.duration', `${P}-c.C/hop`, 'OK')).to.equal(1);
+      expect(count('rpc.server.call.duration', `${P}-c.C/crash`, '500')).to.equal(1);
+      expect(count('rpc.client.call.duration', `${P}-c.C/missing`, '404')).to.equal(1);
+      expect(metric('messaging.client.operation.duration').dataPoints.length).to.be.greaterThan(0);
+      expect(metric('messaging.process.duration').dataPoints.length).to.be.greaterThan(0);
+      const active = metric('rpc.server.active_requests').dataPoints;
+      expect(active.length).to.be.greaterThan(0);
+      for (const p of active) expect(p.value).to.equal(0);
+    });
+  });
+
+  describe('with no SDK registered', () => {
+    it('records nothing and sends no trace headers, with tracing on or automatic', async () => {
+      unregisterSdk();
+      for (const tracing of ['auto', true] as const) {
+        const app = await bootstrap({ ...opts(), services: [C], tracing });
+        try {
+          seen.traceparent = 'unset';
+          expect(await app.client.call(`${P}-c`, 'C.hop', { n: 1 })).to.deep.equal({ n: 2 });
+          expect(seen.traceparent).to.equal(undefined);
+        } finally {
+          await app.stop();
+        }
+      }
+    });
+
+    it('with tracing: true, picks up an SDK registered after bootstrap', async () => {
+      unregisterSdk();
+      const app = await bootstrap({ ...opts(), services: [C], tracing: true });
+      try {
+        const sdk = registerSdk(false);
+        await app.client.call(`${P}-c`, 'C.hop', { n: 1 });
+        expect(seen.traceparent).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+        one(sdk.spans(), `${P}-c.C/hop`, SpanKind.SERVER);
+      } finally {
+        await app.stop();
+        unregisterSdk();
+      }
+    });
+  });
+});
