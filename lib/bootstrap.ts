@@ -149,7 +149,7 @@ function makeApp(c: ReturnType<typeof buildComponents>, container: Container, se
     server: servers[0], servers, config,
     health: async () => {
       const reports = await Promise.all(servers.map((s) => s.health()));
-      const services = Object.fromEntries(servers.map((s, i) => [(s as { name?: string }).name ?? String(i), reports[i]]));
+      const services = Object.fromEntries(servers.map((s, i) => [s.service().name, reports[i]]));
       return { status: reports.every((r) => r.status === 'ok') ? 'ok' : 'unhealthy', services };
     },
     stop: () => (stopped ??= (async () => {

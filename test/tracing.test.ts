@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { connect, headers as natsHeaders } from '@nats-io/transport-node';
 import { inject } from 'inversify';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -23,6 +26,7 @@ class C {
   }
   @Handler() async missing() { throw notFound(`${P}-c`, 'no such thing'); }
   @Handler() async crash() { throw internal(`${P}-c`, 'it broke'); }
+  @Handler() async *count(req: { n: number }) { for (let i = 0; i < req.n; i++) yield i; }
 }
 
 @Service(`${P}-b`)
@@ -101,6 +105,36 @@ describe('OpenTelemetry', function () {
       expect(missingServer.attributes).to.deep.include({ 'error.type': '404', 'rpc.status_code': '404' });
     });
 
+    it('traces a stream as one client span over its life, parent of the handler\'s span', async () => {
+      const items: number[] = [];
+      for await (const i of caller.client.stream<number>(`${P}-c`, 'C.count', { n: 3 })) items.push(i);
+      expect(items).to.deep.equal([0, 1, 2]);
+      await waitFor(() => sdk.spans().some((s) => s.name === `${P}-c.C/count` && s.kind === SpanKind.CLIENT), 'the stream span');
+      const client = one(sdk.spans(), `${P}-c.C/count`, SpanKind.CLIENT);
+      const server = one(sdk.spans(), `${P}-c.C/count`, SpanKind.SERVER);
+      expect(parentOf(server)).to.equal(client.spanContext().spanId);
+      // The client span ends with the stream: after the handler's span, which ends once the last item is sent.
+      const ns = (t: [number, number]) => t[0] * 1e9 + t[1];
+      expect(ns(client.endTime)).to.be.at.least(ns(server.endTime));
+    });
+
+    it('continues a trace arriving on the NATS Service API (a plain NATS request with traceparent)', async () => {
+      const nc = await connect({ servers: natsUrl() });
+      try {
+        const h = natsHeaders();
+        const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+        h.set('traceparent', `00-${parent.traceId}-${parent.spanId}-01`);
+        await nc.request(`${P}-c.C.crash`, new TextEncoder().encode('{}'), { timeout: 5_000, headers: h });
+      } finally {
+        await nc.close();
+      }
+      const server = sdk.spans().filter((s) => s.name === `${P}-c.C/crash` && s.kind === SpanKind.SERVER)
+        .find((s) => s.spanContext().traceId === '4bf92f3577b34da6a3ce929d0e0e4736');
+      expect(server, 'the server span of the ADR-32 request').to.not.equal(undefined);
+      expect(parentOf(server!)).to.equal('00f067aa0ba902b7');
+      expect(server!.attributes).to.deep.include({ 'error.type': '500' });
+    });
+
     it('records call and handler durations by code, and requests in flight, through the metrics API', async () => {
       const all = (await sdk.metrics()).scopeMetrics.flatMap((s) => s.metrics);
       const metric = (name: string) => all.find((m) => m.descriptor.name === name)!;
@@ -110,7 +144,7 @@ describe('OpenTelemetry', function () {
         .filter((p) => p.attributes['rpc.method'] === method && p.attributes['rpc.status_code'] === code)
         .reduce((n, p) => n + (p.value as { count: number }).count, 0);
       expect(count('rpc.server.call.duration', `${P}-c.C/hop`, 'OK')).to.equal(1);
-      expect(count('rpc.server.call.duration', `${P}-c.C/crash`, '500')).to.equal(1);
+      expect(count('rpc.server.call.duration', `${P}-c.C/crash`, '500')).to.equal(2);   // one over mucp, one over the NATS Service API
       expect(count('rpc.client.call.duration', `${P}-c.C/missing`, '404')).to.equal(1);
       expect(metric('messaging.client.operation.duration').dataPoints.length).to.be.greaterThan(0);
       expect(metric('messaging.process.duration').dataPoints.length).to.be.greaterThan(0);
@@ -148,5 +182,15 @@ describe('OpenTelemetry', function () {
         unregisterSdk();
       }
     });
+  });
+});
+
+describe('OpenTelemetry API not installed', () => {
+  it('serves and calls as usual and loads no OpenTelemetry module, whatever tracing says', function () {
+    this.timeout(20_000);
+    for (const tracing of ['auto', 'true']) {
+      const out = execFileSync(process.execPath, [join(__dirname, 'fixtures', 'no-otel.js'), tracing], { encoding: 'utf8', timeout: 15_000 });
+      expect(JSON.parse(out)).to.deep.equal({ result: { hi: 1 }, loaded: [] });
+    }
   });
 });

@@ -5,9 +5,10 @@
  *
  * 1. {@link admit}: the endpoint by name, refused while stopping (503) or unknown (404);
  * 2. `new RequestContext(service, endpoint, id, header, deadline)` for the handler's `ctx`;
- * 3. {@link invoke} with the body's content type and bytes: codec (415), deadline (408), decode and DTO
- *    validation (400), the handler, the encoded result; counted in the endpoint's stats. A streaming
- *    endpoint: {@link counted} around {@link decodeInput} and {@link openStream};
+ * 3. {@link invoke} with the body's content type and bytes: codec (415), then the endpoint's middleware
+ *    chain (when it has one) around deadline (408), decode and DTO validation (400) and the handler, then
+ *    the encoded result; counted in the endpoint's stats. A streaming endpoint: {@link counted} around
+ *    {@link throughChain} around {@link decodeInput} and {@link openStream};
  * 4. {@link errorOf} on any failure, to send the MicroError in its own framing.
  *
  * The adapter wraps all of it in `host.begin()`/`host.end()` so a graceful stop waits for it, and calls
