@@ -4,6 +4,7 @@ import { Container, inject } from 'inversify';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { bootstrap, conflict, Handler, MicroError, Service, Subscribe, unauthorized, Use } from '../index';
 import type { App, Context, Invocation, Middleware, MiddlewareFn, Next } from '../index';
+import { compose } from '../lib/middleware';
 import { natsUrl } from './support/nats';
 import { rejection, waitFor } from './support/wait';
 
@@ -198,5 +199,32 @@ describe('middleware', function () {
   it('refuses @Use without middleware or with something else, naming the class and member', () => {
     expect(() => { class A { @Use() m() {} } return A; }).to.throw(/@Use on A\.m: give at least one/);
     expect(() => { @Use('x' as never) class B {} return B; }).to.throw(/@Use on B: middleware #1 is string/);
+  });
+});
+
+describe('compose', () => {
+  it('is nothing for no middleware, runs the first outermost, and turns a synchronous throw into a rejection', async () => {
+    expect(compose([])).to.equal(undefined);
+    const order: string[] = [];
+    const chain = compose([
+      (_inv, next) => { order.push('a'); return next(); },
+      () => { order.push('b'); throw new Error('sync'); },
+    ])!;
+    const inv = { kind: 'call', service: 's', endpoint: 'e', metadata: {} } as const;
+    const err = await rejection(chain(inv, async () => { order.push('terminal'); }));
+    expect(err.message).to.equal('sync');
+    expect(order).to.deep.equal(['a', 'b']);
+  });
+
+  it('lets a middleware call next() again (a retry) and see each outcome', async () => {
+    let attempts = 0;
+    const retry: MiddlewareFn = async (_inv, next) => { try { return await next(); } catch { return next(); } };
+    const chain = compose([retry])!;
+    const out = await chain({ kind: 'call', service: 's', endpoint: 'e', metadata: {} }, async () => {
+      if (++attempts === 1) throw new Error('first fails');
+      return 'second';
+    });
+    expect(out).to.equal('second');
+    expect(attempts).to.equal(2);
   });
 });
