@@ -40,6 +40,7 @@ class A {
   constructor(@inject(TYPES.Client) private readonly client: Client) {}
   @Handler() async hop(req: { n: number }) { return this.client.call(`${P}-b`, 'B.hop', { n: req.n + 1 }); }
   @Subscribe(TOPIC, { queue: 'audit' }) async onDone() { seen.events++; }
+  @Subscribe(`${P}.wild.*`) async onWild() { /* seen by its span */ }
 }
 
 const opts = () => ({ address: natsUrl(), argv: [], env: {} });
@@ -135,6 +136,15 @@ describe('OpenTelemetry', function () {
       expect(server!.attributes).to.deep.include({ 'error.type': '500' });
     });
 
+    it('names a wildcard subscriber\'s spans by its pattern, the event\'s topic as destination', async () => {
+      await caller.client.publish(`${P}.wild.x`, {});
+      await waitFor(() => sdk.spans().some((s) => s.name === `process ${P}.wild.*`), 'the wildcard consumer span');
+      const consumer = one(sdk.spans(), `process ${P}.wild.*`, SpanKind.CONSUMER);
+      const producer = one(sdk.spans(), `publish ${P}.wild.x`, SpanKind.PRODUCER);
+      expect(parentOf(consumer)).to.equal(producer.spanContext().spanId);
+      expect(consumer.attributes).to.deep.include({ 'messaging.destination.template': `${P}.wild.*`, 'messaging.destination.name': `${P}.wild.x` });
+    });
+
     it('records call and handler durations by code, and requests in flight, through the metrics API', async () => {
       const all = (await sdk.metrics()).scopeMetrics.flatMap((s) => s.metrics);
       const metric = (name: string) => all.find((m) => m.descriptor.name === name)!;
@@ -148,6 +158,11 @@ describe('OpenTelemetry', function () {
       expect(count('rpc.client.call.duration', `${P}-c.C/missing`, '404')).to.equal(1);
       expect(metric('messaging.client.operation.duration').dataPoints.length).to.be.greaterThan(0);
       expect(metric('messaging.process.duration').dataPoints.length).to.be.greaterThan(0);
+      const sent = metric('messaging.client.sent.messages').dataPoints.find((p) => p.attributes['messaging.destination.name'] === TOPIC);
+      expect(sent?.value).to.equal(1);
+      const consumed = metric('messaging.client.consumed.messages').dataPoints
+        .find((p) => p.attributes['messaging.destination.template'] === `${P}.wild.*`);
+      expect(consumed?.value).to.equal(1);
       const active = metric('rpc.server.active_requests').dataPoints;
       expect(active.length).to.be.greaterThan(0);
       for (const p of active) expect(p.value).to.equal(0);

@@ -32,6 +32,8 @@ export interface Invocation {
   readonly request?: unknown;
   /** `subscriber`: its queue group, if any. */
   readonly queue?: string;
+  /** `subscriber`: the topic subscribed to, which may hold wildcards (`endpoint` is the event's own topic). */
+  readonly pattern?: string;
 }
 
 /** The rest of the chain: resolves with the handler's result (or the call's response), rejects with its error. */

@@ -45,6 +45,10 @@ export function otelMiddleware(api: OtelApi): { server: MiddlewareFn; client: Mi
     publish: histogram('messaging.client.operation.duration', 'Duration of publishes'),
     subscriber: histogram('messaging.process.duration', 'Duration of event processing'),
   };
+  const messages = {
+    publish: meter.createCounter('messaging.client.sent.messages', { unit: '{message}', description: 'Messages published' }),
+    subscriber: meter.createCounter('messaging.client.consumed.messages', { unit: '{message}', description: 'Messages delivered to subscribers' }),
+  };
   const active = meter.createUpDownCounter('rpc.server.active_requests', { unit: '{request}', description: 'RPC requests being handled' });
 
   const run = async (inv: Invocation, next: () => Promise<unknown>, server: boolean): Promise<unknown> => {
@@ -76,6 +80,7 @@ export function otelMiddleware(api: OtelApi): { server: MiddlewareFn; client: Mi
       span.end();
       if (handler) active.add(-1, { 'rpc.system.name': RPC_SYSTEM, 'rpc.method': d.metric['rpc.method'] });
       durations[inv.kind].record((performance.now() - t0) / 1000, d.metric);
+      if (inv.kind === 'publish' || inv.kind === 'subscriber') messages[inv.kind].add(1, d.metric);
     }
   };
   return { server: (inv, next) => run(inv, next, true), client: (inv, next) => run(inv, next, false) };
@@ -88,12 +93,14 @@ function describe(inv: Invocation): Described {
   if (inv.kind === 'publish' || inv.kind === 'subscriber') {
     const publish = inv.kind === 'publish';
     const op = publish ? 'publish' : 'process';
-    const metric: Attrs = { 'messaging.system': 'nats', 'messaging.operation.name': op, 'messaging.operation.type': publish ? 'send' : 'process',
-      'messaging.destination.name': inv.endpoint };
-    const attrs: Attrs = { ...metric };
-    if (inv.queue) { attrs['messaging.consumer.group.name'] = inv.queue; metric['messaging.consumer.group.name'] = inv.queue; }
+    // A wildcard subscription names spans and metrics by its pattern: event subjects could be unbounded.
+    const template = inv.pattern !== undefined && inv.pattern !== inv.endpoint ? inv.pattern : undefined;
+    const metric: Attrs = { 'messaging.system': 'nats', 'messaging.operation.name': op, 'messaging.operation.type': publish ? 'send' : 'process' };
+    if (template) metric['messaging.destination.template'] = template; else metric['messaging.destination.name'] = inv.endpoint;
+    if (inv.queue) metric['messaging.consumer.group.name'] = inv.queue;
+    const attrs: Attrs = { ...metric, 'messaging.destination.name': inv.endpoint };
     if (inv.context?.id) attrs['messaging.message.id'] = inv.context.id;
-    return { name: `${op} ${inv.endpoint}`, kind: publish ? 'PRODUCER' : 'CONSUMER', rpc: false, attrs, metric };
+    return { name: `${op} ${template ?? inv.endpoint}`, kind: publish ? 'PRODUCER' : 'CONSUMER', rpc: false, attrs, metric };
   }
   const method = rpcMethod(inv.service, inv.endpoint);
   const metric: Attrs = { 'rpc.system.name': RPC_SYSTEM, 'rpc.method': method };

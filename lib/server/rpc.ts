@@ -218,7 +218,8 @@ export class RpcServer implements Server, MucpHost {
   private async chained(s: Sub, chain: Chain, e: Event): Promise<void> {
     const m = e.message();
     const ctx = this.eventContext(s, e, m.header);
-    const inv: Invocation = { kind: 'subscriber', service: this.name, endpoint: ctx.endpoint, metadata: ctx.rawMetadata, context: ctx, queue: s.opts.queue };
+    const inv: Invocation = { kind: 'subscriber', service: this.name, endpoint: ctx.endpoint, metadata: ctx.rawMetadata, context: ctx, queue: s.opts.queue,
+      pattern: s.topic };
     try {
       await runInContext(ctx, chain, inv, async () => {
         const payload = this.codecs.get(m.header[Header.ContentType]).decode(m.body);
