@@ -16,6 +16,11 @@ class Store {
   @HealthCheck() cache() { return state.cacheWarm; }
 }
 
+@Service(`${NAME}-slow`)
+class Slow {
+  @HealthCheck() hangs() { return new Promise(() => { /* never settles */ }); }
+}
+
 describe('health', function () {
   this.timeout(30_000);
 
@@ -55,12 +60,20 @@ describe('health', function () {
     }
   });
 
-  it('reports a memory app without a nats check, and refuses a check name given twice at decoration', async () => {
+  it('reports a memory app without a nats check, bounds a check that hangs, and refuses a check name given twice', async () => {
     const app = await bootstrap({ services: [Store], transport: 'memory', broker: 'memory', registry: 'memory', argv: [], env: {} });
     try {
       expect(await app.health()).to.deep.equal({ status: 'ok', services: { [NAME]: { status: 'ok', checks: { registry: 'ok', db: 'ok', cache: 'ok' } } } });
     } finally {
       await app.stop();
+    }
+    const slow = await bootstrap({ services: [Slow], transport: 'memory', broker: 'memory', registry: 'memory', argv: [], env: {} });
+    try {
+      const t0 = Date.now();
+      expect((await slow.health()).services[`${NAME}-slow`].checks.hangs).to.equal('timed out');
+      expect(Date.now() - t0).to.be.below(10_000);   // bounded (2 s), not waiting for ever
+    } finally {
+      await slow.stop();
     }
     expect(() => { class X { @HealthCheck('a') p() {} @HealthCheck('a') q() {} } return X; }).to.throw(/@HealthCheck on X\.q: the name "a" is already taken by X\.p/);
   });
