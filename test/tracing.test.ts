@@ -200,12 +200,21 @@ describe('OpenTelemetry', function () {
   });
 });
 
-describe('OpenTelemetry API not installed', () => {
+describe('OpenTelemetry API not installed, or not used', () => {
   it('serves and calls as usual and loads no OpenTelemetry module, whatever tracing says', function () {
     this.timeout(20_000);
     for (const tracing of ['auto', 'true']) {
-      const out = execFileSync(process.execPath, [join(__dirname, 'fixtures', 'no-otel.js'), tracing], { encoding: 'utf8', timeout: 15_000 });
+      const out = execFileSync(process.execPath, [join(__dirname, 'fixtures', 'no-otel.js'), tracing, 'absent'], { encoding: 'utf8', timeout: 15_000 });
       expect(JSON.parse(out)).to.deep.equal({ result: { hi: 1 }, loaded: [] });
     }
+  });
+
+  it('installed but with no SDK registered, is not even loaded by tracing: \'auto\'', function () {
+    this.timeout(20_000);
+    const out = execFileSync(process.execPath, [join(__dirname, 'fixtures', 'no-otel.js'), 'auto', 'installed'], { encoding: 'utf8', timeout: 15_000 });
+    expect(JSON.parse(out)).to.deep.equal({ result: { hi: 1 }, loaded: [] });
+    // The control: tracing: true loads it.
+    const on = execFileSync(process.execPath, [join(__dirname, 'fixtures', 'no-otel.js'), 'true', 'installed'], { encoding: 'utf8', timeout: 15_000 });
+    expect(JSON.parse(on).loaded.some((k: string) => k.includes('@opentelemetry/api'))).to.equal(true);
   });
 });

@@ -27,9 +27,20 @@ export function sdkRegistered(api: OtelApi): boolean {
   return tracing || api.metrics.getMeter('micro-nats').constructor !== noopMeter;
 }
 
+/**
+ * Where every copy of `@opentelemetry/api` 1.x keeps what was registered (its `GLOBAL_OPENTELEMETRY_API_KEY`):
+ * without an entry there no SDK is registered, and the API need not even be loaded.
+ */
+const GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');
+
+function anythingRegistered(): boolean {
+  const g = (globalThis as Record<symbol, Record<string, unknown> | undefined>)[GLOBAL_KEY];
+  return g !== undefined && (g.trace !== undefined || g.metrics !== undefined);
+}
+
 /** The API to trace with under `option`, or undefined: then no tracing middleware is installed at all. */
 export function tracingApi(option: TracingOption = 'auto'): OtelApi | undefined {
-  if (option === false) return undefined;
+  if (option === false || (option === 'auto' && !anythingRegistered())) return undefined;
   const api = loadOtelApi();
   if (!api || (option === 'auto' && !sdkRegistered(api))) return undefined;
   return api;
