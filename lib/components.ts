@@ -51,6 +51,8 @@ export interface ComponentOptions {
   registerTtl?: number;
   /** Heartbeat interval of registrations in ms. Default 30 000. */
   registerInterval?: number;
+  /** Registry subject prefixes of the NATS registry. Default `['micro.registry.nats', 'micro.nats']`. */
+  registrySubjects?: readonly string[];
   /**
    * The client's per-call budget in ms (default 5 000), retries after a failed attempt (default 1) and how
    * it picks among a service's nodes (default `'random'`): the shape of the resolved `Config.client`.
@@ -119,7 +121,7 @@ export function buildComponents(o: ComponentOptions = {}): Components {
   let registryConnector: NatsConnector | undefined;
   const input = (addr: string | readonly string[] | undefined, onConnector?: (c: NatsConnector) => void): BuildInput => ({
     connector: () => { const c = connector(addr); onConnector?.(c); return c; },
-    world, errorHandler: o.errorHandler, registerInterval: o.registerInterval, serviceApi: adr32 ? { prefix } : undefined,
+    world, errorHandler: o.errorHandler, registerInterval: o.registerInterval, registrySubjects: o.registrySubjects, serviceApi: adr32 ? { prefix } : undefined,
     jetstream: o.jetstream,
     addressPrefix: o.addressPrefix, queueGroup: o.queueGroup,
   });

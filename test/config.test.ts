@@ -34,9 +34,18 @@ const FLAG_CASES: ReadonlyArray<{ flag: string; raw: string; read: (c: Config) =
   { flag: 'client_request_timeout', raw: '750ms', read: (c) => c.client.timeout, expected: 750 },
   { flag: 'client_retries', raw: '3', read: (c) => c.client.retries, expected: 3 },
   { flag: 'selector', raw: 'roundrobin', read: (c) => c.client.selector, expected: 'roundRobin' },
+  { flag: 'registry_subjects', raw: 'micro.nats, acme.reg', read: (c) => c.registrySubjects, expected: ['micro.nats', 'acme.reg'] },
 ];
 
 describe('config', () => {
+  it('registry subjects: both go-micro pairs by default; a list in code; wildcards and empty lists refused', () => {
+    expect(resolve().registrySubjects).to.deep.equal(['micro.registry.nats', 'micro.nats']);
+    expect(resolve({ registrySubjects: ['micro.registry.nats'] }).registrySubjects).to.deep.equal(['micro.registry.nats']);
+    expect(errorOf({ registrySubjects: [] })).to.match(/registrySubjects/);
+    expect(errorOf({ registrySubjects: ['a.*'] })).to.match(/registrySubjects/);
+    expect(errorOf({ env: { MICRO_REGISTRY_SUBJECTS: ' , ' } })).to.match(/MICRO_REGISTRY_SUBJECTS/);
+  });
+
   it('fills every value with the defaults', () => {
     const c = resolve();
     expect(c).to.deep.include({

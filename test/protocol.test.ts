@@ -1,9 +1,33 @@
 import { expect } from 'chai';
 import { Codes, MicroError, notFound } from '../lib/errors';
-import { endOfStreamFrame, errorFrame, Header, isEndOfStream, readRequestHead, readTimeout, requestId,
-  writeTimeout } from '../lib/protocol/mucp';
+import { decodeBrokerEnvelope, encodeEnvelope, endOfStreamFrame, errorFrame, Header, isEndOfStream, readRequestHead,
+  readTimeout, requestId, writeTimeout } from '../lib/protocol/mucp';
 
 describe('mucp protocol module', () => {
+  it('reads the request id whatever the letter case of its header; none is ""', () => {
+    expect(requestId({ 'Micro-Id': 'a' })).to.equal('a');
+    expect(requestId({ 'Micro-ID': 'b' })).to.equal('b');
+    expect(requestId({ 'micro-id': 'c', 'X-Other': 'y' })).to.equal('c');
+    expect(requestId({ 'Micro-Error': 'EOS' })).to.equal('');
+  });
+
+  it("writes an empty envelope body as null, as Go marshals a nil []byte", () => {
+    const env = JSON.parse(new TextDecoder().decode(encodeEnvelope({ header: { [Header.Error]: 'EOS' }, body: new Uint8Array(0) })));
+    expect(env).to.deep.equal({ Header: { 'Micro-Error': 'EOS' }, Body: null });
+  });
+
+  it("recognises go-micro's broker envelope strictly; anything else is not one, and nothing throws", () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const m = decodeBrokerEnvelope(enc('{"Header":{"Micro-Topic":"t"},"Body":"eyJhIjoxfQ=="}'));
+    expect(m?.header).to.deep.equal({ 'Micro-Topic': 't' });
+    expect(new TextDecoder().decode(m?.body)).to.equal('{"a":1}');
+    expect(decodeBrokerEnvelope(enc('{"Header":null,"Body":null}'))?.body).to.have.length(0);
+    for (const bad of ['{"name":"x"}', '{}', '{"Header":5,"Body":"x"}', '{"Header":{"a":1},"Body":"x"}', '{"Header":{},"Body":7}',
+      '{"Header":{},"Body":"x","Extra":1}', '{"Header":{', '[1]', 'plain', '']) {
+      expect(decodeBrokerEnvelope(enc(bad)), bad).to.equal(undefined);
+    }
+  });
+
   it('writes Timeout as whole nanoseconds (at least 1) and reads it back as a deadline', () => {
     expect(writeTimeout(1_500)).to.equal('1500000000');
     expect(writeTimeout(0)).to.equal('1');

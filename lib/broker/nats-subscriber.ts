@@ -1,5 +1,6 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { bodyOf, readHeaders } from '../nats/message';
+import { decodeBrokerEnvelope } from '../protocol/mucp';
 import type { ReadHeaders } from '../nats/headers';
 import type { Message } from '../transport/index';
 import { BrokerEvent, Dispatcher, PlainEvent } from './dispatch';
@@ -12,9 +13,18 @@ class NatsEvent extends BrokerEvent {
   private m?: Message;
   constructor(private readonly msg: Msg, private readonly memo: Map<string, ReadHeaders>) { super(); }
   topic(): string { return this.msg.subject; }
-  /** Headers are shared between events with identical header blocks, so they are read-only. */
+  /**
+   * Headers are shared between events with identical header blocks, so they are read-only. An event without
+   * NATS headers may be go-micro's broker envelope: its headers and decoded body are the event's.
+   */
   message(): Message {
-    return (this.m ??= { header: readHeaders(this.msg, this.memo).header, body: bodyOf(this.msg) });
+    return (this.m ??= this.read());
+  }
+
+  private read(): Message {
+    const r = readHeaders(this.msg, this.memo);
+    const body = bodyOf(this.msg);
+    return (!r.present && decodeBrokerEnvelope(body)) || { header: r.header, body };
   }
 }
 

@@ -2,7 +2,9 @@ import type { Broker } from '../broker';
 import type { Codecs } from '../codec';
 import { currentContext } from '../context';
 import { unavailable } from '../errors';
-import { Header, writeTimeout } from '../protocol/mucp';
+import { encodeEnvelope, Header, writeTimeout } from '../protocol/mucp';
+import { randomUUID } from 'node:crypto';
+import type { GoMicroTopics } from './gomicro-topics';
 import type { Message } from '../transport';
 import type { PublishOptions } from './index';
 import { encodeOrRefuse } from './encode';
@@ -23,7 +25,8 @@ export class EventPublisher {
   /** Client middleware around each publish; absent: none (set by the client). */
   chain?: Chain;
 
-  constructor(private readonly broker: Broker | undefined, private readonly codecs: Codecs) {}
+  /** `goMicro`: the topics go-micro subscribers listen on; their events are sent in go-micro's envelope. */
+  constructor(private readonly broker: Broker | undefined, private readonly codecs: Codecs, private readonly goMicro?: GoMicroTopics) {}
 
   publish(topic: string, payload: unknown, opts: PublishOptions = NO_OPTIONS): Promise<void> {
     const broker = this.broker;
@@ -46,9 +49,15 @@ export class EventPublisher {
   }
 
   private send(broker: Broker, topic: string, m: Message, opts: PublishOptions): Promise<void> {
-    if (this.connected) return broker.publish(topic, m, opts);
-    this.ready ??= broker.connect().then(() => { this.connected = true; }, (err) => { this.ready = undefined; throw err; });
-    return this.ready.then(() => broker.publish(topic, m, opts));
+    if (this.connected) return broker.publish(topic, this.goMicro?.has(topic) ? goMicroEvent(m) : m, opts);
+    // The first publish also waits for the go-micro topics to be known (once), so no event goes out in the wrong form.
+    this.ready ??= Promise.all([broker.connect(), this.goMicro?.start()]).then(() => { this.connected = true; }, (err) => { this.ready = undefined; throw err; });
+    const deadline = currentContext()?.deadline ?? Infinity;
+    return this.ready.then(() => {
+      // The wait used some of the remaining budget: the Timeout header says what is left now.
+      if (m.header[Header.Timeout] !== undefined) m.header[Header.Timeout] = writeTimeout(deadline - Date.now());
+      return broker.publish(topic, this.goMicro?.has(topic) ? goMicroEvent(m) : m, opts);
+    });
   }
 
   /** Headers of an event published while handling a request: its metadata and remaining deadline go along. */
@@ -69,4 +78,15 @@ export class EventPublisher {
     }
     return h as Record<string, string>;
   }
+}
+
+/**
+ * An event as go-micro's broker sends it (`broker/nats/nats.go` Publish): the JSON of `broker.Message`
+ * `{"Header":{…},"Body":"<base64>"}` as the payload, no NATS headers. go-micro's subscriber routes by
+ * `Micro-Topic` and decodes by `Content-Type`; the id goes in both spellings go-micro generations read.
+ */
+function goMicroEvent(m: Message): Message {
+  const id = randomUUID();
+  const header = { ...m.header, [Header.Id]: id, [Header.IdUpper]: id };
+  return { header: {}, body: encodeEnvelope({ header, body: m.body }) };
 }

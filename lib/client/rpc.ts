@@ -3,7 +3,7 @@ import type { Codec, Codecs } from '../codec';
 import { currentContext } from '../context';
 import { randomUUID } from 'node:crypto';
 import { checkNumber } from '../config/check';
-import { Header, requestId, writeTimeout } from '../protocol/mucp';
+import { EOS, Header, requestId, writeTimeout } from '../protocol/mucp';
 import { badRequest, Codes, excerpt, MicroError, NoRespondersError, timeout as timeoutError, unavailable } from '../errors';
 import { isNodeCache, type Node, type NodeCache, type Registry } from '../registry';
 import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
@@ -13,9 +13,10 @@ import { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES, type CallOptions, type Client, t
 import { encodeOrRefuse } from './encode';
 import type { Adr32Caller } from './adr32';
 import { EventPublisher } from './publisher';
+import { GoMicroTopics } from './gomicro-topics';
 import { SocketPool } from './pool';
 import { backoff, noResponders, retryable } from './retry';
-import { callStream, chainedStream } from './stream';
+import { callStream, chainedStream, type OpenStream } from './stream';
 import { compose, type Chain, type Invocation, type InvocationKind, type MiddlewareFn } from '../middleware';
 import { NoneAvailableError, type Next, type Selector } from '../selector';
 
@@ -44,6 +45,7 @@ interface Call { service: string; endpoint: string; codec: Codec; body: Uint8Arr
 export class RpcClient implements Client {
   private readonly pool: SocketPool;
   private readonly publisher: EventPublisher;
+  private readonly goMicro?: GoMicroTopics;
   private seq = 0;
   private chain?: Chain;
   /** Request ids: unique across clients (a random prefix), cheap per call (a counter). */
@@ -53,7 +55,8 @@ export class RpcClient implements Client {
     for (const key of ['timeout', 'retries'] as const) checkNumber(`client option ${key}`, opts[key], 0, 'micro.client');
     const cache = opts.registry && isNodeCache(opts.registry) ? opts.registry : undefined;
     this.pool = new SocketPool(opts.transport, { listed: cache && ((service, address) => listed(cache, service, address)) });
-    this.publisher = new EventPublisher(opts.broker, opts.codecs);
+    this.goMicro = opts.registry && opts.broker ? new GoMicroTopics(opts.registry) : undefined;
+    this.publisher = new EventPublisher(opts.broker, opts.codecs, this.goMicro);
   }
 
   /**
@@ -131,6 +134,7 @@ export class RpcClient implements Client {
   }
 
   async close(): Promise<void> {
+    this.goMicro?.close();
     await this.pool.close();
   }
 
@@ -183,7 +187,7 @@ export class RpcClient implements Client {
     if (node.metadata?.protocol === 'adr32') return this.callAdr32(c, node, ms);
     const envelope = node.metadata?.server !== 'micro-nats';
     let sock = this.pool.idle(node.address, envelope);
-    if (envelope) { header[Header.Method] = c.endpoint; header[Header.Accept] = c.codec.contentType; }
+    if (envelope) goMicroHeaders(header, id, c);
     const m = { header, body: c.body };
     let reply;
     try {
@@ -192,7 +196,9 @@ export class RpcClient implements Client {
         try { await sock.send(m); } catch { void sock.close(); sock = undefined; }
       }
       if (!sock) await (sock = await this.dial(node, envelope)).send(m);
-      do reply = await sock.recv({ timeout: Math.ceil(ms) }); while (requestId(reply.header) !== id);
+      // A pooled socket carries one call at a time, so a reply without an id (go-micro's success reply to a
+      // request whose id it could not read) is this call's; one with another id is a late reply to an earlier call.
+      do reply = await sock.recv({ timeout: Math.ceil(ms) }); while (!repliesTo(reply.header, id));
     } catch (err) {
       void sock?.close();
       throw this.explain(err, c, node, ms);
@@ -236,23 +242,29 @@ export class RpcClient implements Client {
     return this.prepare(service, endpoint, request, { ...opts, timeout: opts.timeout || DEFAULT_CALL_TIMEOUT });
   }
 
-  private async openStream(c: Call, opts: StreamOptions): Promise<{ sock: Socket; id: string; codecs: Codecs }> {
+  private async openStream(c: Call, opts: StreamOptions): Promise<OpenStream> {
     const service = c.service;
     const node = opts.address ? direct(opts.address) : (await this.select(service, opts))();
     if (node.metadata?.protocol === 'adr32') throw badRequest('micro.client', `${service} is a NATS Service API service: it has no streams`);
-    const sock = await this.opts.transport.dial(node.address);
+    const envelope = node.metadata?.server !== 'micro-nats';
+    const sock = await this.opts.transport.dial(node.address, { envelope });
     const id = `${this.idPrefix}${++this.seq}`;
     const header: Record<string, string> = { ...c.header, [Header.Id]: id, [Header.Stream]: id };
     // A stream has no overall budget of its own (items have a timeout each); inside a request it ends with it.
     const left = currentContext()?.deadline ?? Infinity;
     if (Number.isFinite(left)) header[Header.Timeout] = writeTimeout(left - Date.now());
+    if (envelope) goMicroHeaders(header, id, c);
     try {
       await sock.send({ header, body: c.body });
+      // go-micro's server discards a stream's first frame and hands its handler the frames after it
+      // (`stream.Recv`): the request goes again as the second frame, as protoc-gen-micro clients send it.
+      if (envelope) await sock.send({ header, body: c.body });
     } catch (err) {
       void sock.close();
       throw this.explain(err, c, node, 0);
     }
-    return { sock, id, codecs: this.opts.codecs };
+    const closeFrame = envelope ? { header: { ...header, [Header.Error]: EOS }, body: new Uint8Array(0) } : undefined;
+    return { sock, id, codecs: this.opts.codecs, closeFrame };
   }
 }
 
@@ -260,6 +272,21 @@ export class RpcClient implements Client {
 /** What client middleware sees of a call or stream: its headers are the ones sent. */
 const invocation = (kind: InvocationKind, c: Call, request: unknown): Invocation =>
   ({ kind, service: c.service, endpoint: c.endpoint, metadata: c.header, context: currentContext(), request });
+/**
+ * The request headers go-micro servers read: the id in both spellings (`Micro-Id` up to v4.9, `Micro-ID`
+ * from v4.10 on, exact-case look-ups), `Micro-Method` and `Accept` (envelope framing).
+ */
+function goMicroHeaders(header: Record<string, string>, id: string, c: Call): void {
+  header[Header.IdUpper] = id;
+  header[Header.Method] = c.endpoint;
+  header[Header.Accept] = c.codec.contentType;
+}
+
+/** True when a reply carries `id` (in any spelling of the header) or no id at all. */
+function repliesTo(header: Record<string, string>, id: string): boolean {
+  const got = requestId(header);
+  return got === id || got === '';
+}
 
 /** A node for `opts.address`: assumed to be micro-nats. */
 const direct = (address: string): Node => ({ id: address, address, metadata: { server: 'micro-nats' } });

@@ -1,10 +1,13 @@
 import type { Codecs } from '../codec';
 import { MicroError } from '../errors';
 import { Header, isEndOfStream } from '../protocol/mucp';
-import type { Socket } from '../transport';
+import type { Message, Socket } from '../transport';
 
-/** An open stream: its socket, the request id, and the codecs to decode frames. */
-export interface OpenStream { sock: Socket; id: string; codecs: Codecs }
+/**
+ * An open stream: its socket, the request id, the codecs to decode frames, and for a go-micro server the
+ * frame that closes the stream on its side (go-micro's client sends it from `Close`).
+ */
+export interface OpenStream { sock: Socket; id: string; codecs: Codecs; closeFrame?: Message }
 
 /**
  * The client side of a streaming call, opened on first iteration. Frames arrive in order; a frame with
@@ -18,6 +21,7 @@ export function callStream<T>(open: () => Promise<OpenStream>, itemTimeout: numb
       let done = false;
       const finish = async (): Promise<IteratorResult<T>> => {
         done = true;
+        if (s?.closeFrame) await s.sock.send(s.closeFrame).catch(() => undefined);
         await s?.sock.close();
         return { done: true, value: undefined };
       };

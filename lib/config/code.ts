@@ -73,6 +73,10 @@ export function readCode(input: ConfigInput): Layer {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(o, v, 'a whole number >= 1');
     return v;
   });
+  set('registrySubjects', 'registrySubjects', input.registrySubjects, (o, v) => {
+    if (!Array.isArray(v) || v.length === 0) fail(o, v, 'a non-empty list of subject prefixes');
+    return v.map((p) => text(o, p, SUBJECT_PREFIX, 'subject prefixes without spaces, wildcards or empty tokens'));
+  });
   set('registerTtl', 'registerTtl', input.registerTtl, positiveMs);
   set('registerInterval', 'registerInterval', input.registerInterval, positiveMs);
   set('timeout', 'client.timeout', client.timeout, positiveMs);

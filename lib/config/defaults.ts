@@ -30,10 +30,15 @@ export const DEFAULT_CACHE_MAX_NODES = 256;
 export const DEFAULT_CACHE_MAX_SERVICES = 4_096;
 /** Node addresses a client pools sockets to; one more closes the oldest address's. */
 export const DEFAULT_POOL_MAX_ADDRESSES = 1_024;
-/** Subject of registry queries (go-micro v2–v5; v6 uses `micro.nats.query`). */
+/** Subject of registry queries of the go-micro nats registry plugins (v2–v5). */
 export const DEFAULT_QUERY_TOPIC = 'micro.registry.nats.query';
-/** Subject of registry watch events. */
+/** Subject of registry watch events of the go-micro nats registry plugins (v2–v5). */
 export const DEFAULT_WATCH_TOPIC = 'micro.registry.nats.watch';
+/**
+ * Registry subject prefixes spoken by default (`<prefix>.query`, `<prefix>.watch`): the plugins' pair and
+ * the pair of go-micro.dev/v5's built-in registry (v5.7+, v6), so every go-micro generation is found.
+ */
+export const DEFAULT_REGISTRY_SUBJECTS: readonly string[] = Object.freeze(['micro.registry.nats', 'micro.nats']);
 
 /** Bound on a draining broker disconnect. */
 export const DEFAULT_DRAIN_TIMEOUT = 5_000;

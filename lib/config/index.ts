@@ -7,14 +7,15 @@
  * --server_address`, `--server_metadata k=v` (repeatable, or comma-separated), `--server_max_inflight`, `--register_ttl` and
  * `--register_interval` (whole seconds, as go-micro), `--client_request_timeout` (a Go duration:
  * `500ms`, `5s`, `1m`; a bare number is refused), `--client_retries`, `--selector` (random |
- * roundRobin), `--adr32` (true | false: serve the NATS Service API), `--adr32_prefix` (its control
+ * roundRobin), `--registry_subjects` (registry subject prefixes, comma-separated), `--adr32` (true | false:
+ * serve the NATS Service API), `--adr32_prefix` (its control
  * subject prefix, default `$SRV`), `--inbox_prefix` (reply subjects, default `_INBOX`), `--address_prefix`
  * (node addresses, default `_INBOX`), `--queue_group` (of listen subscriptions, default `micro-nats`). Each has an environment variable `MICRO_<FLAG>` (`MICRO_REGISTER_TTL`).
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ADDRESS_PREFIX, DEFAULT_INBOX_PREFIX, DEFAULT_QUEUE_GROUP } from './defaults';
 import { DEFAULT_ADR32, DEFAULT_ADR32_PREFIX, DEFAULT_CALL_TIMEOUT, DEFAULT_COMPONENT, DEFAULT_NATS_URL, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL,
-  DEFAULT_MAX_INFLIGHT, DEFAULT_RETRIES, DEFAULT_SELECTOR } from './defaults';
+  DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTRY_SUBJECTS, DEFAULT_RETRIES, DEFAULT_SELECTOR } from './defaults';
 import { ConfigError } from '../errors';
 import { readCode } from './code';
 import { mergeLayers, type Layer, type Settings } from './layer';
@@ -31,7 +32,7 @@ export type { ClientConfig, ClientInput, Config, ConfigInput, ServerConfig, Serv
 /** What applies when nothing else is configured. `registerInterval` shrinks to half a shorter `registerTtl`. */
 export const CONFIG_DEFAULTS = Object.freeze({
   transport: DEFAULT_COMPONENT, broker: DEFAULT_COMPONENT, registry: DEFAULT_COMPONENT, address: DEFAULT_NATS_URL,
-  registerTtl: DEFAULT_REGISTER_TTL, registerInterval: DEFAULT_REGISTER_INTERVAL, timeout: DEFAULT_CALL_TIMEOUT,
+  registrySubjects: DEFAULT_REGISTRY_SUBJECTS, registerTtl: DEFAULT_REGISTER_TTL, registerInterval: DEFAULT_REGISTER_INTERVAL, timeout: DEFAULT_CALL_TIMEOUT,
   retries: DEFAULT_RETRIES, selector: DEFAULT_SELECTOR, serverAddress: '', serverMaxInflight: DEFAULT_MAX_INFLIGHT, adr32: DEFAULT_ADR32, adr32Prefix: DEFAULT_ADR32_PREFIX,
   inboxPrefix: DEFAULT_INBOX_PREFIX, addressPrefix: DEFAULT_ADDRESS_PREFIX, queueGroup: DEFAULT_QUEUE_GROUP,
 } as const);
@@ -44,7 +45,7 @@ function defaults(ttl: number): Layer {
     transportAddress: { value: [d.address], from }, brokerAddress: { value: [d.address], from }, registryAddress: { value: [d.address], from },
     serverId: { value: randomUUID(), from }, serverAddress: { value: d.serverAddress, from }, serverMetadata: { value: {}, from },
     serverMaxInflight: { value: d.serverMaxInflight, from },
-    registerTtl: { value: d.registerTtl, from },
+    registerTtl: { value: d.registerTtl, from }, registrySubjects: { value: d.registrySubjects, from },
     // A node must heartbeat at least once per TTL, so a short TTL alone must not leave the 30 s default.
     registerInterval: { value: Math.min(d.registerInterval, ttl / 2), from },
     timeout: { value: d.timeout, from }, retries: { value: d.retries, from }, selector: { value: d.selector, from },
@@ -79,6 +80,7 @@ export function resolveConfig<T extends object = object, B extends object = obje
     brokerAddress: Object.freeze([...s.brokerAddress]),
     registryAddress: Object.freeze([...s.registryAddress]),
     server,
+    registrySubjects: Object.freeze([...s.registrySubjects]),
     registerTtl: s.registerTtl,
     registerInterval: s.registerInterval,
     client: Object.freeze({ timeout: s.timeout, retries: s.retries, selector: s.selector }),

@@ -18,6 +18,7 @@ export interface Settings {
   serverAddress: string;
   serverMetadata: Record<string, string>;
   serverMaxInflight: number;
+  registrySubjects: string[];
   registerTtl: number;
   registerInterval: number;
   timeout: number;

@@ -123,5 +123,12 @@ export function parseSubjectPrefix(raw: string, label: string): string {
   return v;
 }
 
+/** A comma-separated list of subject prefixes (`micro.registry.nats,micro.nats`); at least one. */
+export function parseSubjectPrefixes(raw: string, label: string): string[] {
+  const list = raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (list.length === 0) throw bad(label, raw, 'one or more subject prefixes, comma-separated (e.g. micro.registry.nats,micro.nats)');
+  return list.map((p) => parseSubjectPrefix(p, label));
+}
+
 /** Dot-separated tokens of printable ASCII without `*`, `>` and spaces. */
 export const SUBJECT_PREFIX = /^[!-)+-\-/-=?-~]+(\.[!-)+-\-/-=?-~]+)*$/;

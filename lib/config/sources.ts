@@ -4,7 +4,7 @@
  */
 import {
   componentParser, parseAddresses, parseBool, parseCount, parseDuration, parsePositiveCount, parseMetadata, parseSeconds, parseSelector,
-  parseServiceName, parseSubjectPrefix, parseToken,
+  parseServiceName, parseSubjectPrefix, parseSubjectPrefixes, parseToken,
 } from './parse';
 import { checkInboxPrefix } from './check';
 
@@ -31,6 +31,7 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
   { flag: 'server_address', key: 'serverAddress', parse: parseToken },
   { flag: 'server_metadata', key: 'serverMetadata', parse: parseMetadata },
   { flag: 'server_max_inflight', key: 'serverMaxInflight', parse: parsePositiveCount },
+  { flag: 'registry_subjects', key: 'registrySubjects', parse: parseSubjectPrefixes },
   { flag: 'register_ttl', key: 'registerTtl', parse: parseSeconds },
   { flag: 'register_interval', key: 'registerInterval', parse: parseSeconds },
   { flag: 'client_request_timeout', key: 'timeout', parse: parseDuration },

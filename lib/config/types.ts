@@ -50,6 +50,11 @@ export interface ConfigInput<T extends object = object, B extends object = objec
   registryAddress?: string | string[];
   /** Server identity and node settings. */
   server?: ServerInput;
+  /**
+   * Registry subject prefixes P (queries on `P.query`, announcements on `P.watch`), all spoken at once.
+   * Default `['micro.registry.nats', 'micro.nats']`: go-micro's nats registry plugins and go-micro.dev/v5.7+.
+   */
+  registrySubjects?: readonly string[];
   /** How long the registry keeps a node without a heartbeat, in ms. Default 60 000. */
   registerTtl?: number;
   /** How often a service re-announces itself, in ms; must be shorter than `registerTtl`. Default 30 000, or half a shorter TTL. */
@@ -114,6 +119,8 @@ export interface Config<T extends object = object, B extends object = object, R 
   readonly registryAddress: readonly string[];
   /** Server identity and node settings. */
   readonly server: ServerConfig;
+  /** Registry subject prefixes spoken (NATS registry). */
+  readonly registrySubjects: readonly string[];
   /** How long the registry keeps a node without a heartbeat, in ms. */
   readonly registerTtl: number;
   /** How often a service re-announces itself, in ms; always shorter than `registerTtl`. */

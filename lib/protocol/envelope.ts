@@ -38,5 +38,30 @@ export function decodeEnvelope(data: Uint8Array): Message {
 /** Encodes a message as an envelope. */
 export function encodeEnvelope(m: Message): Uint8Array {
   const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength).toString('base64');
-  return Buffer.from(JSON.stringify({ Header: m.header, Body: body }));
+  // An empty body is `null`, as Go marshals a nil `[]byte` (go-micro's error and end-of-stream frames).
+  return Buffer.from(JSON.stringify({ Header: m.header, Body: m.body.length === 0 ? null : body }));
+}
+
+/**
+ * go-micro's broker event (`broker.Message` as JSON: `{"Header":{…},"Body":"<base64>"}`), recognised
+ * strictly: a JSON object with no keys but `Header` (an object of strings, or null) and `Body` (base64 text,
+ * or null), at least one of them. Anything else — including malformed JSON — is `undefined` (the payload
+ * is then the event's body as it came), so an envelope-looking payload never throws.
+ */
+export function decodeBrokerEnvelope(data: Uint8Array): Message | undefined {
+  if (!looksLikeEnvelope(data)) return undefined;
+  let j: unknown;
+  try { j = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')); } catch { return undefined; }
+  if (!j || typeof j !== 'object' || Array.isArray(j)) return undefined;
+  let keys = 0;
+  for (const k in j) { if (k !== 'Header' && k !== 'Body') return undefined; keys++; }
+  if (keys === 0) return undefined;
+  const { Header: h, Body: b } = j as { Header?: unknown; Body?: unknown };
+  if ((h != null && (typeof h !== 'object' || Array.isArray(h))) || (b != null && typeof b !== 'string')) return undefined;
+  const header: Record<string, string> = {};
+  for (const [k, v] of Object.entries((h ?? {}) as Record<string, unknown>)) {
+    if (typeof v !== 'string') return undefined;
+    header[k] = v;
+  }
+  return { header, body: b ? new Uint8Array(Buffer.from(b as string, 'base64')) : new Uint8Array(0) };
 }

@@ -7,7 +7,7 @@
 import { badRequest, excerpt, type MicroError } from '../errors';
 import type { Message } from './message';
 
-export { decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
+export { decodeBrokerEnvelope, decodeEnvelope, encodeEnvelope, looksLikeEnvelope } from './envelope';
 
 /** Header names of the mucp frame. */
 export const Header = {
@@ -86,9 +86,13 @@ export function readTimeout(service: string, raw: string | undefined, now: numbe
   return now + ns / 1e6;
 }
 
-/** The request id of a frame, in either spelling; `''` when none. */
+/** The request id of a frame, its header name in any letter case; `''` when none. */
 export function requestId(header: Record<string, string>): string {
-  return header[Header.Id] ?? header[Header.IdUpper] ?? '';
+  const id = header[Header.Id] ?? header[Header.IdUpper];
+  if (id !== undefined) return id;
+  // Rare spellings (`micro-id`, `MICRO-ID`) cost a scan only when the two usual ones are absent.
+  for (const k in header) if (k.length === 8 && k.toLowerCase() === 'micro-id') return header[k];
+  return '';
 }
 
 /** What a server needs from a request's headers. */

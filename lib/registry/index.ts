@@ -170,8 +170,8 @@ export function isNodeCache(r: Registry): r is NodeCache {
   return typeof c.lookup === 'function' && typeof c.evict === 'function';
 }
 
-export { DEFAULT_QUERY_TOPIC, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL, DEFAULT_REGISTRY_TIMEOUT,
-  DEFAULT_WATCH_TOPIC } from '../config/defaults';
+export { DEFAULT_QUERY_TOPIC, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL, DEFAULT_REGISTRY_SUBJECTS,
+  DEFAULT_REGISTRY_TIMEOUT, DEFAULT_WATCH_TOPIC } from '../config/defaults';
 
 /** No node holds the service (404). Its own type, so callers never mistake an outage for it. */
 export class RegistryNotFoundError extends MicroError {

@@ -1,5 +1,5 @@
 /**
- * Scatter-gather queries: publish on the query subject with a reply subject, collect
+ * Scatter-gather queries: publish on each query subject with one reply subject, collect
  * answers for `timeout` or until `quorum` answers, merge by name+version.
  *
  * One wildcard reply subscription `<inbox>.*` per registry serves every query, each query one reply
@@ -34,17 +34,20 @@ export class Querier {
 
   /**
    * Runs one query. Resolves with the merged services (possibly none) once `timeout` ms passed, or as soon
-   * as `quorum` (> 0) answers arrived, or when the server reports no responders on `topic`. Rejects 503
+   * as `quorum` (> 0) answers arrived, or when the server reports no responders on every one of `topics`
+   * (the same query is published on each, with one reply subject, so answers merge). Rejects 503
    * when NATS is disconnected, the connection drops meanwhile, or the server does not answer a PING.
    */
-  async run(topic: string, payload: Uint8Array, timeout: number, quorum: number): Promise<Service[]> {
+  async run(topics: readonly string[], payload: Uint8Array, timeout: number, quorum: number): Promise<Service[]> {
     const nc = await this.conn.get();
     if (!this.conn.connected) throw new RegistryUnavailableError('registry cannot reach NATS: disconnected');
     await this.subscribe(nc);
     const subject = `${this.prefix}.${++this.seq}`;
+    const topic = topics.join(', ');
     return new Promise<Service[]>((resolve, reject) => {
       const merger = new ServiceMerger();
       let answers = 0;
+      let silent = 0;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       let pongTimer: NodeJS.Timeout | undefined;
@@ -70,7 +73,7 @@ export class Querier {
           const data = msg.data;
           if (msg.headers && (!data || data.length === 0)) {
             // 503 "no responders": nobody subscribes the query subject. The server answered, so it is reachable.
-            if (msg.headers.code === 503) finish();
+            if (msg.headers.code === 503 && ++silent === topics.length) finish();
             return;
           }
           const s = parseAnswer(data);
@@ -85,7 +88,7 @@ export class Querier {
       const offDenied = this.conn.onDenied((s, err) => { if (s === topic) finish(err); });
       offLost = () => { offLost1(); offDenied(); };
       try {
-        publish(nc, topic, payload, undefined, subject);
+        for (const t of topics) publish(nc, t, payload, undefined, subject);
       } catch (err) {
         const code = err instanceof MicroError ? err.code : 0;
         return finish(code === 503 || code === 0 ? new RegistryUnavailableError(`registry query on ${topic}: ${(err as Error).message}`) : err as Error);

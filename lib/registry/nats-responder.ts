@@ -1,38 +1,41 @@
 /**
- * The answering side of scatter-gather: ONE subscription on the query subject per registry (go-micro
+ * The answering side of scatter-gather: ONE subscription per query subject per registry (go-micro
  * made one per service name), held only while the registry holds services. A `get` of a name held, or a
  * `list`, is answered with one go-micro service JSON per version (pre-encoded); anything else — malformed
  * JSON, unknown actions, names not held, no reply subject or one that is not an inbox — is ignored.
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { publish } from '../nats/message';
-import { confirmSubscribed } from '../nats/permissions';
+import { confirmAny } from './nats-permissions';
 import { isReplySubject } from '../nats/subject';
 import type { LocalServices } from './local';
 import { parseResult } from './wire';
 
 export class Responder {
-  private current?: { nc: NatsConnection; topic: string; sub: Subscription };
+  private current?: { nc: NatsConnection; topics: readonly string[]; subs: Subscription[] };
 
   constructor(private readonly local: LocalServices) {}
 
-  /** Subscribes `topic` on `nc` while `want`, else unsubscribes; moves to a new connection or topic. */
-  sync(nc: NatsConnection | undefined, topic: string, want: boolean): void {
+  /** Subscribes each of `topics` on `nc` while `want`, else unsubscribes; moves to a new connection or topics. */
+  sync(nc: NatsConnection | undefined, topics: readonly string[], want: boolean): void {
     const r = this.current;
-    if (r && (!want || r.nc !== nc || r.topic !== topic)) {
-      if (!r.nc.isClosed()) r.sub.unsubscribe();
+    if (r && (!want || r.nc !== nc || r.topics !== topics)) {
+      if (!r.nc.isClosed()) for (const sub of r.subs) sub.unsubscribe();
       this.current = undefined;
     }
     if (!want || this.current || !nc || nc.isClosed()) return;
     // A refused subscription fails `confirm` (and the connector logs it): no message arrives with an error.
-    const sub = nc.subscribe(topic, { callback: (err, msg) => { if (!err) this.respond(nc, msg); } });
-    this.current = { nc, topic, sub };
+    const subs = topics.map((t) => nc.subscribe(t, { callback: (err, msg) => { if (!err) this.respond(nc, msg); } }));
+    this.current = { nc, topics, subs };
   }
 
-  /** Rejects 403 naming the query subject when the server refused the subscription. */
+  /**
+   * Rejects 403 naming a query subject when the server refused every subscription. One refused among
+   * several (NATS permissions that allow one go-micro pair only) leaves the others answering.
+   */
   async confirm(): Promise<void> {
     const r = this.current;
-    if (r) await confirmSubscribed(r.nc, r.sub, r.topic);
+    if (r) await confirmAny(r.nc, r.subs, r.topics);
   }
 
   private respond(nc: NatsConnection, msg: Msg): void {

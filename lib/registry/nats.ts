@@ -1,10 +1,10 @@
 import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
-import { MicroError } from '../errors';
+import { ConfigError, MicroError } from '../errors';
 import { NatsConnector } from '../nats/connection';
 import { publish } from '../nats/message';
 import { checkSubject } from '../nats/subject';
 import {
-  DEFAULT_QUERY_TOPIC, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTRY_TIMEOUT, DEFAULT_WATCH_TOPIC, RegistryNotFoundError,
+  DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTRY_SUBJECTS, DEFAULT_REGISTRY_TIMEOUT, RegistryNotFoundError,
   RegistryUnavailableError, type Action, type RegisterOptions, type Registry, type RegistryOptions, type Service,
   type Watcher, type WatchOptions,
 } from './index';
@@ -21,11 +21,21 @@ import type { QueueWatcher } from './watcher';
 export interface NatsRegistrySettings extends RegistryOptions {
   /** Answers after which `getService` returns without waiting for `timeout`; 0 waits the whole timeout. Default 0. */
   quorum?: number;
-  /** Subject of queries. Default `micro.registry.nats.query` (go-micro v2–v5; v6 uses `micro.nats.query`). */
+  /**
+   * Subject prefixes spoken: for each prefix P, queries are answered on and sent to `P.query`, and
+   * registrations announced on and watched at `P.watch`; answers of all are merged (a node counted once).
+   * Default `['micro.registry.nats', 'micro.nats']`: the go-micro nats registry plugins (v2–v5) and
+   * go-micro.dev/v5.7+ / v6's built-in registry. One subscription per subject, whatever the services held.
+   */
+  subjects?: readonly string[];
+  /** One query subject, instead of `subjects` (with `watchTopic`, a single custom pair). Options report the first pair's. */
   queryTopic?: string;
-  /** Subject of watch events. Default `micro.registry.nats.watch`. */
+  /** One watch subject, instead of `subjects` (with `queryTopic`). */
   watchTopic?: string;
 }
+
+/** The subjects a registry speaks, resolved from its settings. */
+interface Topics { query: readonly string[]; watch: readonly string[] }
 
 /** Options of {@link NatsRegistry}. */
 export interface NatsRegistryOptions extends NatsRegistrySettings {
@@ -49,6 +59,7 @@ const CONFIRM_TIMEOUT = 5_000;
  */
 export class NatsRegistry implements Registry {
   private opts: Required<NatsRegistrySettings>;
+  private topics: Topics;
   private readonly conn: RegistryConnection;
   private readonly local = new LocalServices();
   private readonly querier: Querier;
@@ -59,12 +70,12 @@ export class NatsRegistry implements Registry {
 
   constructor(options: NatsRegistryOptions = {}) {
     checkSettings(options);
+    this.topics = topicsOf(options);
     this.opts = {
       timeout: options.timeout ?? DEFAULT_REGISTRY_TIMEOUT,
       registerInterval: options.registerInterval ?? DEFAULT_REGISTER_INTERVAL,
       quorum: options.quorum ?? 0,
-      queryTopic: options.queryTopic ?? DEFAULT_QUERY_TOPIC,
-      watchTopic: options.watchTopic ?? DEFAULT_WATCH_TOPIC,
+      ...reported(this.topics, options.subjects),
     };
     const connector = options.connector ?? new NatsConnector({ servers: options.servers, nats: options.nats, name: 'micro-nats-registry' });
     this.conn = new RegistryConnection(connector, (nc) => this.fresh(nc), (nc) => this.reconnected(nc));
@@ -74,6 +85,11 @@ export class NatsRegistry implements Registry {
   /** Updates timeout, registerInterval, quorum and the topics. Throws naming an invalid option. */
   init(opts: Partial<NatsRegistrySettings> = {}): void {
     checkSettings(opts);
+    if (opts.subjects || opts.queryTopic || opts.watchTopic) {
+      const given = opts.subjects ? { subjects: opts.subjects } : { queryTopic: opts.queryTopic ?? this.topics.query[0], watchTopic: opts.watchTopic ?? this.topics.watch[0] };
+      this.topics = topicsOf(given);
+      opts = { ...opts, ...reported(this.topics, given.subjects) };
+    }
     this.opts = { ...this.opts, ...definedOnly(opts) };
     this.answer(this.conn.peek());
     if (this.heartbeat) { this.stopHeartbeat(); this.startHeartbeat(); }
@@ -90,7 +106,9 @@ export class NatsRegistry implements Registry {
     if (!this.conn.connected) throw new RegistryUnavailableError(`register ${s.name}: NATS is disconnected`);
     const added = s.nodes.filter((n) => !this.local.holds(s.name, s.version, n.id));
     const action = this.local.add(s);
-    const refusal = this.conn.noteRefusal(this.opts.watchTopic);
+    const refusals = this.topics.watch.map((t) => this.conn.noteRefusal(t));
+    // Refused on every watch subject is a 403; on some only (permissions for one go-micro pair), the others carry it.
+    const refusal = async () => { const r = await Promise.all(refusals.map((f) => f())); return r.every(Boolean) ? r[0] : undefined; };
     try {
       this.answer(nc);
       this.announce(nc, action, s);
@@ -124,21 +142,21 @@ export class NatsRegistry implements Registry {
 
   async getService(name: string): Promise<Service[]> {
     checkLookupName(name);
-    const found = await this.querier.run(this.opts.queryTopic, getQuery(name), this.opts.timeout, this.opts.quorum);
+    const found = await this.querier.run(this.topics.query, getQuery(name), this.opts.timeout, this.opts.quorum);
     const own = found.filter((s) => s.name === name);
     if (own.length === 0) throw new RegistryNotFoundError(name);
     return own;
   }
 
   async listServices(): Promise<Service[]> {
-    return this.querier.run(this.opts.queryTopic, LIST_QUERY, this.opts.timeout, 0);
+    return this.querier.run(this.topics.query, LIST_QUERY, this.opts.timeout, 0);
   }
 
   async watch(opts: WatchOptions = {}): Promise<Watcher> {
     if (opts.service !== undefined) checkLookupName(opts.service, 'watch service');
     const nc = await this.conn.get();
     if (!this.conn.connected) throw new RegistryUnavailableError('registry cannot reach NATS: disconnected');
-    const w = await natsWatch(nc, this.opts.watchTopic, opts.service, CONFIRM_TIMEOUT, (x) => this.watchers.delete(x));
+    const w = await natsWatch(nc, this.topics.watch, opts.service, CONFIRM_TIMEOUT, (x) => this.watchers.delete(x));
     this.watchers.add(w);
     return w;
   }
@@ -178,12 +196,13 @@ export class NatsRegistry implements Registry {
 
   /** Keeps the responder subscribed on `nc` exactly while anything is held. */
   private answer(nc: NatsConnection | undefined): void {
-    this.responder.sync(nc, this.opts.queryTopic, this.local.size > 0 && !this.closed);
+    this.responder.sync(nc, this.topics.query, this.local.size > 0 && !this.closed);
   }
 
   private announce(nc: NatsConnection, action: Action, s: Service, quiet = false): void {
     try {
-      publish(nc, this.opts.watchTopic, encodeJSON(toResult(action, s)), undefined);
+      const data = encodeJSON(toResult(action, s));
+      for (const t of this.topics.watch) publish(nc, t, data, undefined);
     } catch (err) {
       if (quiet) return;
       throw err instanceof MicroError && err.code === 503 ? new RegistryUnavailableError(`registry: ${err.detail}`) : err;
@@ -215,4 +234,21 @@ function checkSettings(o: Partial<NatsRegistrySettings>): void {
   checkMs('registry', 'quorum', o.quorum);
   if (o.queryTopic !== undefined) checkSubject(o.queryTopic, 'registry option queryTopic');
   if (o.watchTopic !== undefined) checkSubject(o.watchTopic, 'registry option watchTopic');
+  if (o.subjects === undefined) return;
+  if (!Array.isArray(o.subjects) || o.subjects.length === 0) throw new ConfigError('registry option subjects', 'registry option subjects: expected a non-empty list of subject prefixes');
+  for (const p of o.subjects) checkSubject(`${p}.query`, 'registry option subjects');
+}
+
+/** Explicit topics make one pair; otherwise each prefix of `subjects` (default both go-micro pairs) gives one. */
+function topicsOf(o: Partial<NatsRegistrySettings>): Topics {
+  if (!o.subjects && (o.queryTopic || o.watchTopic)) {
+    return { query: [o.queryTopic ?? `${DEFAULT_REGISTRY_SUBJECTS[0]}.query`], watch: [o.watchTopic ?? `${DEFAULT_REGISTRY_SUBJECTS[0]}.watch`] };
+  }
+  const prefixes = [...new Set(o.subjects ?? DEFAULT_REGISTRY_SUBJECTS)];
+  return { query: prefixes.map((p) => `${p}.query`), watch: prefixes.map((p) => `${p}.watch`) };
+}
+
+/** What `options()` reports for the topics: the first pair, and the prefixes when given as such. */
+function reported(t: Topics, subjects: readonly string[] | undefined): Pick<Required<NatsRegistrySettings>, 'queryTopic' | 'watchTopic' | 'subjects'> {
+  return { queryTopic: t.query[0], watchTopic: t.watch[0], subjects: subjects ? [...subjects] : (t.query.length > 1 ? [...DEFAULT_REGISTRY_SUBJECTS] : []) };
 }

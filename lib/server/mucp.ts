@@ -5,8 +5,9 @@
  */
 import type { Codec } from '../codec';
 import { RequestContext } from '../context';
+import { DEFAULT_TIMEOUT } from '../config/defaults';
 import { unavailable } from '../errors';
-import { endOfStreamFrame, errorFrame, Header, readRequestHead, replyFrame, streamFrame } from '../protocol/mucp';
+import { endOfStreamFrame, errorFrame, Header, isEndOfStream, readRequestHead, replyFrame, streamFrame } from '../protocol/mucp';
 import type { Message, Socket } from '../transport';
 import { admit, counted, decodeInput, errorOf, invoke, openStream, throughChain, type Endpoint, type InvokeHost } from './invoke';
 
@@ -14,7 +15,13 @@ import { admit, counted, decodeInput, errorOf, invoke, openStream, throughChain,
 export type MucpHost = InvokeHost;
 
 /** Per-socket state shared by the requests that arrive on it (one object per socket, none per request). */
-interface SocketState { ended: boolean; streams?: Set<RequestContext> }
+interface SocketState { ended: boolean; streams?: Map<RequestContext, OpenStream> }
+
+/**
+ * A stream on a socket: its id (`Micro-Stream`, else the request id), whether the client closed it, and
+ * while the stream waits for go-micro's second frame (its input), who takes that frame.
+ */
+interface OpenStream { sid: string; closed: boolean; input?: (m: Message | undefined) => void }
 
 /** Reads a socket until it ends, handling each request concurrently. */
 export async function serveSocket(host: MucpHost, sock: Socket): Promise<void> {
@@ -34,10 +41,15 @@ export async function serveSocket(host: MucpHost, sock: Socket): Promise<void> {
 /** The client closed the socket (or it was reaped): streams on it stop, their `ctx.signal` aborts. */
 function ended(state: SocketState, service: string): void {
   state.ended = true;
-  if (state.streams) for (const ctx of state.streams) ctx.abort(unavailable(service, 'client closed the stream'));
+  if (!state.streams) return;
+  for (const [ctx, s] of state.streams) {
+    ctx.abort(unavailable(service, 'client closed the stream'));
+    s.input?.(undefined);
+  }
 }
 
 async function handleRequest(host: MucpHost, sock: Socket, m: Message, state: SocketState): Promise<void> {
+  if (m.header[Header.Stream] !== undefined && streamFrameOfOpen(host, m, state)) return;
   host.begin();
   let id = '';
   let endpoint = '';
@@ -48,7 +60,7 @@ async function handleRequest(host: MucpHost, sock: Socket, m: Message, state: So
     endpoint = head.endpoint;
     const ep = admit(host, endpoint);
     ctx = new RequestContext(host.name, endpoint, id, m.header, head.deadline);
-    if (ep.opts.stream) return await stream(host, sock, ep, m, ctx, state);
+    if (ep.opts.stream) return await stream(host, sock, ep, m, ctx, state, opened(state, m, ctx));
     await sock.send(replyFrame(id, await invoke(host, ep, m.header[Header.ContentType], m.body, ctx)));
   } catch (err) {
     try { await sock.send(errorFrame(id, errorOf(host, err, endpoint))); } catch { /* the client went away */ }
@@ -58,27 +70,83 @@ async function handleRequest(host: MucpHost, sock: Socket, m: Message, state: So
   }
 }
 
+/**
+ * A later frame of a stream the client opened on this socket (go-micro frames all carry `Micro-Stream`):
+ * never a new request. `Micro-Error: EOS` is go-micro's client closing the stream: it has stopped
+ * listening, so the stream's generator is stopped (no end frame is owed). Returns true when handled.
+ */
+function streamFrameOfOpen(host: MucpHost, m: Message, state: SocketState): boolean {
+  const sid = m.header[Header.Stream];
+  const eos = isEndOfStream(m);
+  let open = false;
+  if (state.streams) {
+    for (const [ctx, s] of state.streams) {
+      if (s.sid !== sid) continue;
+      open = true;
+      const input = s.input;
+      s.input = undefined;
+      if (eos) { s.closed = true; ctx.abort(unavailable(host.name, 'client closed the stream')); }
+      input?.(eos ? undefined : m);
+    }
+  }
+  return eos || open;
+}
+
+/**
+ * Registers a stream on its socket at once (before any await), so its later frames are never taken for
+ * new requests. go-micro's server discards a stream's first frame and hands the handler the next one;
+ * protoc-gen-micro clients send an empty request (`{}`) first and the real one second. So from a go-micro
+ * client (`Micro-Method` present) whose first frame is empty, the second frame is the input.
+ */
+function opened(state: SocketState, m: Message, ctx: RequestContext): { open: OpenStream; input?: Promise<Message | undefined> } {
+  const open: OpenStream = { sid: m.header[Header.Stream] ?? ctx.id, closed: false };
+  (state.streams ??= new Map()).set(ctx, open);
+  if (m.header[Header.Method] === undefined || m.header[Header.Stream] === undefined || !isEmptyRequest(m.body)) return { open };
+  return {
+    open,
+    input: new Promise((resolve) => {
+      // Bounded: a client that never sends the input does not hold the stream for ever.
+      const t = setTimeout(() => { open.input = undefined; resolve(undefined); }, DEFAULT_TIMEOUT);
+      t.unref();
+      open.input = (x) => { clearTimeout(t); resolve(x); };
+    }),
+  };
+}
+
+/** True for an empty body or the JSON `{}` (a generated go-micro client's placeholder request). */
+function isEmptyRequest(b: Uint8Array): boolean {
+  return b.length === 0 || (b.length === 2 && b[0] === 0x7b && b[1] === 0x7d);
+}
+
 /** Sends each item as a frame, then an end-of-stream frame; stops the generator when the client goes away. One call in the stats. */
-function stream(host: MucpHost, sock: Socket, ep: Endpoint, m: Message, ctx: RequestContext, state: SocketState): Promise<void> {
-  return counted(host, ep, async () => {
-    const codec = host.codecs.get(m.header[Header.ContentType]);
-    const ran = await throughChain(host, ep, ctx, async () => {
-      const input = await decodeInput(host, ep, codec, m.body, ctx);
-      await frames(host, sock, ep, input, ctx, codec, state);
+async function stream(host: MucpHost, sock: Socket, ep: Endpoint, m: Message, ctx: RequestContext, state: SocketState,
+                      s: { open: OpenStream; input?: Promise<Message | undefined> }): Promise<void> {
+  try {
+    const first = s.input ? await s.input : m;
+    if (!first) return; // closed by the client before it sent the input
+    await counted(host, ep, async () => {
+      const codec = host.codecs.get(m.header[Header.ContentType]);
+      const ran = await throughChain(host, ep, ctx, async () => {
+        const input = await decodeInput(host, ep, codec, first.body, ctx);
+        await frames(host, sock, ep, input, ctx, codec, state, s.open);
+      });
+      // Answered by middleware without the handler: an empty stream.
+      if (!ran) await sock.send(endOfStreamFrame(ctx.id));
     });
-    // Answered by middleware without the handler: an empty stream.
-    if (!ran) await sock.send(endOfStreamFrame(ctx.id));
-  });
+  } finally {
+    state.streams?.delete(ctx);
+  }
 }
 
 async function frames(host: MucpHost, sock: Socket, ep: Endpoint, input: unknown, ctx: RequestContext, codec: Codec,
-                      state: SocketState): Promise<void> {
+                      state: SocketState, open: OpenStream): Promise<void> {
   const items = openStream(ep, input, ctx);
-  (state.streams ??= new Set()).add(ctx);
   try {
     for (;;) {
       const r = await items.next();
       if (r.done) break;
+      // go-micro's client sent EOS: it has stopped listening, so neither items nor an end frame are owed.
+      if (open.closed) { await items.return(); return; }
       if (state.ended) throw unavailable(host.name, 'client closed the stream');
       await sock.send(streamFrame(ctx.id, codec.contentType, codec.encode(r.value)));
     }
@@ -86,8 +154,6 @@ async function frames(host: MucpHost, sock: Socket, ep: Endpoint, input: unknown
     ctx.abort(err as Error);
     await items.return();
     throw err;
-  } finally {
-    state.streams?.delete(ctx);
   }
   await sock.send(endOfStreamFrame(ctx.id));
 }

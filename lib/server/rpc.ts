@@ -8,7 +8,7 @@ import { DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTER_TTL } from '../config/defaults';
 import { ConfigError } from '../errors';
 import type { ConnectionEvents } from '../nats/connection';
 import type { Listener, Transport } from '../transport';
-import { Header, readTimeout } from '../protocol/mucp';
+import { Header, readTimeout, requestId } from '../protocol/mucp';
 import { compose, type Chain, type Invocation } from '../middleware';
 import type { Endpoint } from './invoke';
 import { HealthChecks } from './health';
@@ -235,7 +235,7 @@ export class RpcServer implements Server, MucpHost {
     const topic = s.wildcard ? e.topic() : s.topic;
     const raw = header[Header.Timeout];
     const deadline = raw === undefined ? Infinity : readTimeout(this.name, raw, Date.now());
-    const ctx = new RequestContext(this.name, topic, header[Header.Id] ?? '', header, deadline);
+    const ctx = new RequestContext(this.name, topic, requestId(header), header, deadline);
     if (e.delivery) ctx.delivery = e.delivery();
     return ctx;
   }

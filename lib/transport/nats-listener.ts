@@ -4,7 +4,7 @@ import { refused, unavailable, type MicroError } from '../errors';
 import { confirmSubscribed } from '../nats/permissions';
 import { isReplySubject } from '../nats/subject';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
-import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, errorFrame, Header, isClose, keepsSocket, looksLikeEnvelope,
+import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, errorFrame, Header, isClose, isEndOfStream, keepsSocket, looksLikeEnvelope,
   readTimeout } from '../protocol/mucp';
 import type { Listener, Message, Socket } from './index';
 import { SENT } from './nats-client';
@@ -209,6 +209,12 @@ export class NatsListener implements Listener {
       m = envelope ? decodeEnvelope(data) : { header: raw ?? {}, body: data };
     } catch (err) {
       return this.reject(reply, err as MicroError);
+    }
+    if (isEndOfStream(m)) {
+      // go-micro's client closing a stream: it expects no answer, and for a socket we no longer hold there is
+      // nothing to close (go-micro's server releases it the same way).
+      if (s) s.queue.push(m);
+      return;
     }
     if (s) return this.push(s, m);
     if (!keepsSocket(m.header)) return this.hand(new OneShotSocket(this, reply, envelope, m));
