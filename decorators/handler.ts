@@ -7,7 +7,11 @@ export interface HandlerDecoratorOptions {
   name?: string;
   /** Advertised with the endpoint in the registry. */
   metadata?: Record<string, string>;
-  /** The request DTO class when the parameter's declared type cannot carry it (an interface, a union). */
+  /**
+   * The request DTO class. Needed when the compiler records no parameter types (no `emitDecoratorMetadata`,
+   * tsx, esbuild) or the declared type cannot carry it (an interface, a union); `Object` takes the body
+   * unvalidated. Default: the first parameter's declared type.
+   */
   request?: Function;
   /** The response DTO class; TypeScript reports only `Promise` for async methods, so name it here to advertise a schema. */
   response?: Function;

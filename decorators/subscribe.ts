@@ -7,6 +7,12 @@ import { isToken, requireMethod, subjectProblem, where } from './util';
 export interface SubscribeDecoratorOptions extends DeliveryOptions {
   /** A NATS queue group: each event goes to one member of the group instead of every subscriber. */
   queue?: string;
+  /**
+   * The event's DTO class, validated as a handler's request is. Needed when the compiler records no
+   * parameter types (no `emitDecoratorMetadata`, tsx, esbuild); `Object` takes the event unvalidated.
+   * Default: the first parameter's declared type.
+   */
+  request?: Function;
 }
 
 const DELIVERY_KEYS = ['durable', 'ackWait', 'maxDeliver', 'deliverPolicy', 'startTime', 'startSequence'] as const;
@@ -32,7 +38,7 @@ function deliveryOf(at: string, o: SubscribeDecoratorOptions): DeliveryOptions |
 export function Subscribe(topic: string, options: SubscribeDecoratorOptions = {}): MethodDecorator {
   // The descriptor is optional at run time: JavaScript callers can put the decorator on a property.
   return (target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
-    requireMethod('@Subscribe', target, key, descriptor);
+    const fn = requireMethod('@Subscribe', target, key, descriptor);
     const at = `@Subscribe on ${where(target, key)}`;
     const problem = typeof topic === 'string' ? subjectProblem(topic, true) : 'it is not a string';
     if (problem) throw new Error(`${at}: topic ${JSON.stringify(topic)} is invalid: ${problem}`);
@@ -40,7 +46,11 @@ export function Subscribe(topic: string, options: SubscribeDecoratorOptions = {}
     if (options.queue !== undefined && !isToken(options.queue)) {
       throw new Error(`${at}: queue ${JSON.stringify(options.queue)} must be a non-empty string without spaces`);
     }
+    if (options.request !== undefined && typeof options.request !== 'function') {
+      throw new Error(`${at}: request must be a class, got ${String(options.request)}`);
+    }
     const delivery = deliveryOf(at, options);
-    recordSubscriber((target as { constructor: Function }).constructor, key as string, { topic, queue: options.queue, delivery });
+    recordSubscriber((target as { constructor: Function }).constructor, key as string, fn,
+      { topic, queue: options.queue, delivery, request: options.request });
   };
 }

@@ -15,7 +15,7 @@ import type { Transport } from './transport';
 import { ConfigError } from './errors';
 import { DEFAULT_INBOX_PREFIX } from './config/defaults';
 import { TYPES } from './tokens';
-import { requireServiceMeta, resolveClientTarget } from './metadata';
+import { requireParameterTypes, requireServiceMeta, resolveClientTarget } from './metadata';
 import { wireService } from './service-wiring';
 import type { MiddlewareRef } from './middleware';
 import { resolveMiddleware } from './middleware/resolve';
@@ -95,7 +95,10 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
   const config = resolveConfig<Transport, Broker, Registry>(options);
   const classes = options.services ?? [];
   const metas = classes.map((cls) => ({ cls, meta: requireServiceMeta(cls) }));
-  for (const { meta } of metas) for (const c of meta.clients) resolveClientTarget(c);
+  for (const { cls, meta } of metas) {
+    for (const c of meta.clients) resolveClientTarget(c);
+    requireParameterTypes(cls, meta);
+  }
   checkSingleServiceSettings(config, metas.length);
   const names = new Set<string>();
   for (const { cls, meta } of metas) {

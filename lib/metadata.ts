@@ -33,8 +33,8 @@ export interface HandlerInfo {
   queueGroup?: string;
 }
 
-/** What `@Subscribe` records besides the method itself. */
-export interface SubscriberInfo { topic: string; queue?: string; delivery?: DeliveryOptions }
+/** What `@Subscribe` records besides the method itself. `request` overrides the design type. */
+export interface SubscriberInfo { topic: string; queue?: string; delivery?: DeliveryOptions; request?: Function }
 
 /** `@Subscribe` options of a durable (JetStream) subscription: see `DurableSubscribeOptions` of the JetStream broker. */
 export interface DeliveryOptions {
@@ -99,6 +99,11 @@ export interface HandlerMeta {
   readonly queueGroup?: string;
   /** The method's `@Use` middleware, inside the class's, first outermost. Default none. */
   readonly use: readonly MiddlewareRef[];
+  /**
+   * True when the method takes a parameter, no `request` class was named and the compiler emitted no
+   * design types (no `emitDecoratorMetadata`, or a type-stripping runner): bootstrap refuses it.
+   */
+  readonly untyped?: boolean;
 }
 
 /** One `@Subscribe` method (a method may subscribe to several topics). */
@@ -111,10 +116,12 @@ export interface SubscriberMeta {
   readonly queue?: string;
   /** Durable delivery options (JetStream broker only); absent for plain subscriptions. */
   readonly delivery?: Readonly<DeliveryOptions>;
-  /** The first parameter's design type when it is a user class, else absent. */
+  /** The first parameter's design type (or the `request` named) when it is a user class, else absent. */
   readonly requestType?: Function;
   /** The method's `@Use` middleware, inside the class's, first outermost. Default none. */
   readonly use: readonly MiddlewareRef[];
+  /** As {@link HandlerMeta.untyped}: a parameter whose type nobody recorded; bootstrap refuses it. */
+  readonly untyped?: boolean;
 }
 
 /** One `@InjectClient` property. */
@@ -175,10 +182,35 @@ function ownRecord(cls: Function): ClassRecord {
   return rec;
 }
 
+/** An explicitly named type: a user class is a DTO; `Object` and other built-ins mean "no DTO". */
+function userClass(t: Function): Function | undefined {
+  return isUserClass(t) ? t : undefined;
+}
+
 function designType(owner: Function, key: string, kind: 'design:paramtypes' | 'design:returntype'): Function | undefined {
   const t = Reflect.getMetadata(kind, owner.prototype, key) as Function | Function[] | undefined;
   const first = Array.isArray(t) ? t[0] : t;
   return isUserClass(first) ? first : undefined;
+}
+
+/** True when `fn` declares a parameter but TypeScript emitted no parameter types for it. */
+function untyped(owner: Function, key: string, fn: Function, explicit: Function | undefined): true | undefined {
+  if (explicit !== undefined || fn.length === 0) return undefined;
+  return Reflect.getMetadata('design:paramtypes', owner.prototype, key) === undefined ? true : undefined;
+}
+
+/**
+ * Throws, naming the class, the method and both fixes, when a handler or subscriber of `cls` takes a
+ * parameter whose type was not recorded: its DTO would silently go unvalidated.
+ */
+export function requireParameterTypes(cls: Function, meta: ServiceMeta): void {
+  const bad = [...meta.handlers.map((h) => ({ ...h, deco: '@Handler({ request: <Dto> })' })),
+    ...meta.subscribers.map((s) => ({ ...s, deco: `@Subscribe('${s.topic}', { request: <Dto> })` }))].find((m) => m.untyped);
+  if (!bad) return;
+  throw new Error(`bootstrap: ${cls.name}.${bad.method} takes a parameter, but no type was recorded for it (TypeScript ran without `
+    + `"emitDecoratorMetadata", or a runner such as tsx or esbuild stripped the types), so its DTO would not be validated. `
+    + `Name the class with ${bad.deco} (request: Object takes the body unvalidated), or enable "emitDecoratorMetadata": true `
+    + 'and "experimentalDecorators": true in tsconfig.json');
 }
 
 /** The `design:type` TypeScript emitted for `property` of `cls`, or undefined when none was emitted. */
@@ -245,8 +277,9 @@ export function recordHandler(owner: Function, method: string, fn: Function, inf
     method,
     name: info.name,
     metadata: Object.freeze({ ...info.metadata }),
-    requestType: info.request ?? designType(owner, method, 'design:paramtypes'),
-    returnType: info.response ?? designType(owner, method, 'design:returntype'),
+    requestType: info.request !== undefined ? userClass(info.request) : designType(owner, method, 'design:paramtypes'),
+    returnType: info.response !== undefined ? userClass(info.response) : designType(owner, method, 'design:returntype'),
+    untyped: untyped(owner, method, fn, info.request),
     stream: Object.prototype.toString.call(fn) === '[object AsyncGeneratorFunction]',
     subject: info.subject,
     queueGroup: info.queueGroup,
@@ -257,14 +290,15 @@ export function recordHandler(owner: Function, method: string, fn: Function, inf
 }
 
 /** Records `method` of `owner` as a broker subscriber. The same topic and queue twice on one method is an error. */
-export function recordSubscriber(owner: Function, method: string, info: SubscriberInfo): void {
+export function recordSubscriber(owner: Function, method: string, fn: Function, info: SubscriberInfo): void {
   const rec = ownRecord(owner);
   const at = rec.subscribers.findIndex((s) => s.method === method && s.topic === info.topic && s.queue === info.queue);
   if (at >= 0 && rec.subscribers[at].declaredOn === owner) {
     throw new Error(`@Subscribe on ${owner.name}.${method}: topic "${info.topic}" subscribed twice`);
   }
   const entry: PendingSubscriber = Object.freeze(compact({
-    method, topic: info.topic, queue: info.queue, delivery: info.delivery, requestType: designType(owner, method, 'design:paramtypes'), declaredOn: owner,
+    method, topic: info.topic, queue: info.queue, delivery: info.delivery, declaredOn: owner, untyped: untyped(owner, method, fn, info.request),
+    requestType: info.request !== undefined ? userClass(info.request) : designType(owner, method, 'design:paramtypes'),
   }));
   if (at >= 0) rec.subscribers[at] = entry; else rec.subscribers.push(entry);
   rebuild(owner, rec);
