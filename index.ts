@@ -8,8 +8,11 @@
 export { Service, Handler, Subscribe, InjectClient, Use, HealthCheck, type ServiceOptions, type HandlerDecoratorOptions,
   type SubscribeDecoratorOptions } from './decorators';
 
-export { bootstrap, type App, type AppHealth, type BootstrapOptions } from './lib/bootstrap';
+export { bootstrap, HelpRequested, type App, type AppHealth, type BootstrapOptions } from './lib/bootstrap';
 export type { Middleware, MiddlewareFn, MiddlewareRef, Invocation, InvocationKind, Next } from './lib/middleware';
+export { LOG_LEVELS, silentLogger, type Logger, type LogFn, type LogLevel } from './lib/logger';
+export { consoleLogger, type ConsoleLoggerOptions } from './lib/logger/console';
+export type { OnStart, OnStop } from './lib/lifecycle';
 export { TYPES } from './lib/tokens';
 export { resolveConfig, type Config, type ConfigInput } from './lib/config';
 

@@ -16,12 +16,18 @@ import { ConfigError } from './errors';
 import { DEFAULT_INBOX_PREFIX } from './config/defaults';
 import { TYPES } from './tokens';
 import { requireParameterTypes, requireServiceMeta, resolveClientTarget } from './metadata';
-import { wireService } from './service-wiring';
 import type { MiddlewareRef } from './middleware';
 import { resolveMiddleware } from './middleware/resolve';
 import { tracingApi, type TracingOption } from './otel/api';
 import { otelMiddleware } from './otel/middleware';
 import type { HealthReport } from './server';
+import { wireService, type WiredService } from './service-wiring';
+import { runOnStart, runOnStop } from './lifecycle';
+import type { Logger } from './logger';
+import { consoleLogger } from './logger/console';
+import { loggingErrorHandler } from './broker/options';
+import { helpText, wantsHelp } from './config/help';
+import { redact } from './nats/servers';
 
 /** Options of {@link bootstrap}: configuration (overridden by `MICRO_*` env and go-micro flags) and services. */
 export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registry> {
@@ -31,9 +37,14 @@ export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registr
   container?: Container;
   /** nats.js connection options (auth, TLS, reconnect) passed through to every NATS connection. Default: nats.js's own. */
   nats?: Partial<ConnectionOptions>;
-  /** Stop gracefully on SIGINT/SIGTERM, then exit. Default false. */
+  /** Stop gracefully on SIGINT/SIGTERM, then exit; `--help` prints the flags and exits 0. Default false. */
   signals?: boolean;
-  /** Receives events whose `@Subscribe` handler threw or whose DTO was invalid. Default: log. */
+  /**
+   * Where micro-nats logs (start, registration, NATS connection changes, stop, failed requests and events).
+   * pino's shape: a pino logger is passed as is. Default: JSON lines on stderr at `logLevel`.
+   */
+  logger?: Logger;
+  /** Receives events whose `@Subscribe` handler threw or whose DTO was invalid. Default: log them to `logger`. */
   errorHandler?: ErrorHandler;
   /** Stream, dead-letter and delivery settings of `broker: 'jetstream'`. Default: see JetStreamBroker. */
   jetstream?: JetStreamSettings;
@@ -86,13 +97,25 @@ export interface App {
   stop(): Promise<void>;
 }
 
+/** Thrown by {@link bootstrap} on `--help` when it does not own the process (`signals` off): `message` is the help. */
+export class HelpRequested extends Error {
+  override readonly name = 'HelpRequested';
+}
+
 /**
- * Resolves the configuration, builds and binds the components, then wires and starts every service.
- * Throws on invalid configuration, a class without `@Service`, two services of one name or a token
- * already bound; rejects 503 when NATS is unreachable. On failure, closes whatever it had built.
+ * Resolves the configuration, builds and binds the components, waits for NATS (up to `connectTimeout`),
+ * then wires every service, awaits its `onStart()` and starts it. Throws on invalid configuration, a class
+ * without `@Service`, a parameter without a recorded type, two services of one name or a token already
+ * bound; rejects 503 when NATS does not answer in time. On failure, closes whatever it had built.
  */
 export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
+  if (wantsHelp(options.argv ?? process.argv.slice(2))) {
+    if (!options.signals) throw new HelpRequested(helpText());
+    process.stdout.write(helpText());
+    process.exit(0);
+  }
   const config = resolveConfig<Transport, Broker, Registry>(options);
+  const logger = options.logger ?? consoleLogger({ level: config.logLevel });
   const classes = options.services ?? [];
   const metas = classes.map((cls) => ({ cls, meta: requireServiceMeta(cls) }));
   for (const { cls, meta } of metas) {
@@ -107,8 +130,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
   }
   // `nats.inboxPrefix` applies unless the `inboxPrefix` setting is given (code, env or flag).
   const inboxPrefix = config.inboxPrefix === DEFAULT_INBOX_PREFIX ? options.nats?.inboxPrefix ?? config.inboxPrefix : config.inboxPrefix;
-  const c = buildComponents({ ...config, inboxPrefix, nats: options.nats, errorHandler: options.errorHandler, memory: options.memory,
-    jetstream: options.jetstream });
+  const c = buildComponents({ ...config, inboxPrefix, nats: options.nats, errorHandler: options.errorHandler ?? loggingErrorHandler(logger),
+    memory: options.memory, jetstream: options.jetstream, logger, connectTimeout: config.connectTimeout });
   const container = options.container ?? new Container();
   const bindings: [symbol, unknown][] = [[TYPES.Transport, c.transport], [TYPES.Broker, c.broker], [TYPES.Registry, c.registry],
     [TYPES.Client, c.client], [TYPES.Codec, c.codecs], [TYPES.Selector, c.selector], [TYPES.Config, config]];
@@ -116,21 +139,42 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
     if (container.isBound(token)) throw new Error(`bootstrap: ${String(token)} is already bound in the container given`);
     container.bind(token).toConstantValue(value);
   }
+  const started: WiredService[] = [];
   try {
     const otel = tracingApi(options.tracing);
     const traced = otel ? otelMiddleware(otel) : undefined;
-    const app = resolveMiddleware(container, options.middleware ?? [], 'bootstrap middleware');
+    const appMw = resolveMiddleware(container, options.middleware ?? [], 'bootstrap middleware');
     const client = resolveMiddleware(container, options.clientMiddleware ?? [], 'bootstrap clientMiddleware');
     c.client.use(traced ? [traced.client, ...client] : client);
-    const server = traced ? [traced.server, ...app] : app;
-    const servers = metas.map(({ cls, meta }, i) => wireService(c, container, cls, meta, config, i === 0 && metas.length === 1, server));
-    if (servers[0]) container.bind(TYPES.Server).toConstantValue(servers[0]);
-    for (const s of servers) await s.start();
-    return makeApp(c, container, servers, config, options.signals === true);
+    const server = traced ? [traced.server, ...appMw] : appMw;
+    const wired = metas.map(({ cls, meta }, i) => wireService(c, container, cls, meta, config, i === 0 && metas.length === 1, logger, server));
+    if (wired[0]) container.bind(TYPES.Server).toConstantValue(wired[0].server);
+    await c.connect();
+    for (const w of wired) {
+      await runOnStart(w);
+      started.push(w);
+      await w.server.start();
+      logRegistered(logger, w);
+    }
+    logger.info({ services: wired.map((w) => w.server.name), transport: label(config.transport, config.transportAddress) },
+      'micro-nats started');
+    return makeApp(c, container, wired, config, options.signals === true, logger);
   } catch (err) {
+    await runOnStop(started, logger);
     await c.close();
     throw err;
   }
+}
+
+/** A component's name and, on NATS, its servers without credentials. */
+function label(component: unknown, servers: readonly string[]): string {
+  return typeof component === 'string' ? (component === 'memory' ? 'memory' : `${component} ${redact(servers.join(','))}`) : String(component);
+}
+
+function logRegistered(logger: Logger, { server }: WiredService): void {
+  const node = server.service().nodes[0];
+  logger.info({ service: server.name, version: server.version, node: node?.id, address: node?.address,
+    endpoints: [...server.endpoints.keys()].filter((e) => e !== 'Debug.Health') }, `${server.name} registered`);
 }
 
 /** `--server_name`, `--server_version` and `--server_address` name one service: with several they'd be ambiguous. */
@@ -143,10 +187,14 @@ function checkSingleServiceSettings(config: Config<Transport, Broker, Registry>,
   }
 }
 
-function makeApp(c: ReturnType<typeof buildComponents>, container: Container, servers: Server[],
-                 config: Config<Transport, Broker, Registry>, signals: boolean): App {
+function makeApp(c: ReturnType<typeof buildComponents>, container: Container, wired: WiredService[],
+                 config: Config<Transport, Broker, Registry>, signals: boolean, logger: Logger): App {
   let stopped: Promise<void> | undefined;
-  const onSignal = () => { void app.stop().then(() => process.exit(0), () => process.exit(1)); };
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, `${signal} received, stopping`);
+    void app.stop().then(() => process.exit(0), (err) => { logger.fatal({ err }, 'stop failed'); process.exit(1); });
+  };
+  const servers: Server[] = wired.map((w) => w.server);
   const app: App = {
     client: c.client, container, transport: c.transport, broker: c.broker, registry: c.registry,
     server: servers[0], servers, config,
@@ -157,7 +205,12 @@ function makeApp(c: ReturnType<typeof buildComponents>, container: Container, se
     },
     stop: () => (stopped ??= (async () => {
       if (signals) { process.removeListener('SIGINT', onSignal); process.removeListener('SIGTERM', onSignal); }
+      logger.info({ services: wired.map((w) => w.server.name) }, 'stopping');
+      // Deregistered and in-flight work finished before the hooks; the connections close after them.
+      for (const w of wired) await w.server.stop();
+      await runOnStop(wired, logger);
       await c.close();
+      logger.info('stopped');
     })()),
   };
   if (signals) { process.once('SIGINT', onSignal); process.once('SIGTERM', onSignal); }

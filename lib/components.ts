@@ -15,7 +15,8 @@ import { RpcClient } from './client/rpc';
 import { BROKERS, memoryWorld, REGISTRIES, TRANSPORTS, type BrokerName, type BuildInput, type MemoryWorld, type RegistryName,
   type TransportName } from './implementations';
 import { NatsConnector } from './nats/connection';
-import { parseServers, serversKey } from './nats/servers';
+import { parseServers, redact, serversKey } from './nats/servers';
+import { silentLogger, type Logger } from './logger';
 import { isNodeCache, type Registry } from './registry';
 import { CachedRegistry } from './registry/cache';
 import type { Selector, Strategy } from './selector';
@@ -73,6 +74,10 @@ export interface ComponentOptions {
   addressPrefix?: string;
   /** Queue group of the NATS transports' listen subscriptions. Default `micro-nats`. */
   queueGroup?: string;
+  /** Told about NATS connections (connected, disconnected, reconnected, closed) and waiting for NATS. Default: silent. */
+  logger?: Logger;
+  /** How long {@link Components.connect} waits for NATS, in ms. Default 0: one attempt. */
+  connectTimeout?: number;
 }
 
 /** What a server is given besides the components: its identity, and how it is served on the NATS Service API. */
@@ -95,6 +100,11 @@ export interface Components {
   client: RpcClient;
   /** A server on these components; stopped by `close()`. */
   server(opts: ServerOptions): RpcServer;
+  /**
+   * Opens every NATS connection these components use and holds it until `close()`, waiting up to
+   * `connectTimeout` for a server that is not up yet (logged every few seconds). Rejects 503 after that.
+   */
+  connect(): Promise<void>;
   /** Stops servers, then releases the client and the components it created (not instances passed in). Idempotent. */
   close(): Promise<void>;
 }
@@ -110,9 +120,13 @@ export function buildComponents(o: ComponentOptions = {}): Components {
     const key = serversKey(servers);
     let c = connectors.get(key);
     const nats = o.inboxPrefix === undefined ? o.nats : { ...o.nats, inboxPrefix: o.inboxPrefix };
-    if (!c) connectors.set(key, (c = new NatsConnector({ servers, nats })));
+    if (!c) {
+      connectors.set(key, (c = new NatsConnector({ servers, nats })));
+      follow(c, o.logger ?? silentLogger);
+    }
     return c;
   };
+  const held: NatsConnector[] = [];
   const world = o.memory ?? memoryWorld();
   const adr32 = o.adr32?.enabled ?? DEFAULT_ADR32;
   const prefix = o.adr32?.prefix;
@@ -148,6 +162,11 @@ export function buildComponents(o: ComponentOptions = {}): Components {
     await registry.close();
     if (raw !== registry && typeof o.registry !== 'object') await raw.close();
     if (typeof o.transport !== 'object') await transport.close();
+    for (const c of held.splice(0)) await c.release();
+  };
+  const connect = async () => {
+    const wait = { timeout: o.connectTimeout ?? 0, logger: o.logger };
+    await Promise.all([...connectors.values()].map(async (c) => { await c.acquire(wait); held.push(c); }));
   };
   return {
     transport, broker, registry, selector, codecs, client,
@@ -160,8 +179,21 @@ export function buildComponents(o: ComponentOptions = {}): Components {
       servers.push(s);
       return s;
     },
+    connect,
     close: () => (closed ??= close()),
   };
+}
+
+/** Logs what happens to a connection (credentials never printed). */
+function follow(c: NatsConnector, log: Logger): void {
+  const nats = redact(c.servers.join(', '));
+  c.on((e) => {
+    const server = e.nc.getServer();
+    if (e.type === 'up') log.info({ nats, server }, e.replaces ? 'NATS connection replaced' : 'connected to NATS');
+    else if (e.type === 'down') log.warn({ nats, server }, 'NATS connection lost; reconnecting');
+    else if (e.type === 'reconnected') log.info({ nats, server }, 'NATS reconnected');
+    else log.error({ nats }, 'NATS connection closed for good; a new one opens on next use');
+  });
 }
 
 /** The constructor of `name` (default {@link DEFAULT_COMPONENT}) in a kind's table; throws naming the accepted names. */

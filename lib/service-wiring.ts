@@ -9,6 +9,7 @@ import { dtoDecoder, toPlain } from './dto';
 import type { RpcServer } from './server/rpc';
 import type { MiddlewareFn } from './middleware';
 import { resolveMiddleware } from './middleware/resolve';
+import type { Logger } from './logger';
 
 type Ctor = new (...args: any[]) => object;
 
@@ -26,12 +27,15 @@ function durableOptions(c: Components, cls: Function, s: SubscriberMeta, service
   return { ...rest, ...(durable && !s.queue ? { durable: consumerName(service, s.topic) } : {}) };
 }
 
+/** A wired service: its instance (lifecycle hooks are called on it) and its server, not started yet. */
+export interface WiredService { readonly cls: Function; readonly instance: Record<string | symbol, any>; readonly server: RpcServer }
+
 /**
  * Binds and resolves `cls`, injects its clients, and registers its handlers and subscribers on a new server,
  * each behind `app` middleware, then the class's `@Use`, then the method's; and its `@HealthCheck`s.
  */
 export function wireService(c: Components, container: Container, cls: Function, meta: ServiceMeta,
-                            config: Config<any, any, any>, only: boolean, app: readonly MiddlewareFn[] = []): RpcServer {
+                            config: Config<any, any, any>, only: boolean, logger: Logger, app: readonly MiddlewareFn[] = []): WiredService {
   const id = cls as Ctor;
   if (!container.isBound(id)) container.bind(id).toSelf().inSingletonScope();
   const instance = container.get(id) as Record<string | symbol, any>;
@@ -50,6 +54,7 @@ export function wireService(c: Components, container: Container, cls: Function, 
     description: meta.description,
     maxInflight: srv.maxInflight,
     natsService: meta.natsService,
+    logger,
   });
   const outer = [...app, ...resolveMiddleware(container, meta.use, `@Use on ${cls.name}`)];
   const chain = (method: string, use: ServiceMeta['use']) => [...outer, ...resolveMiddleware(container, use, `@Use on ${cls.name}.${method}`)];
@@ -74,5 +79,5 @@ export function wireService(c: Components, container: Container, cls: Function, 
     });
   }
   for (const h of meta.healthChecks) server.addHealthCheck(h.name, () => instance[h.method]());
-  return server;
+  return { cls, instance, server };
 }

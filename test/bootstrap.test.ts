@@ -251,7 +251,7 @@ describe('bootstrap: configuration and misuse', () => {
 
   it('dials the servers of --transport_address and names them when none answers', async () => {
     const err = await rejection(bootstrap({ services: [Greeter], container: withGreeting(), ...nats({
-      argv: ['--transport_address=nats://127.0.0.1:1,nats://127.0.0.1:2'], nats: { reconnect: false, maxReconnectAttempts: 0, timeout: 500 } }) }));
+      argv: ['--transport_address=nats://127.0.0.1:1,nats://127.0.0.1:2', '--connect_timeout=0'], nats: { reconnect: false, maxReconnectAttempts: 0, timeout: 500 } }) }));
     expect(err.code).to.equal(503);
     expect(err.detail).to.contain('nats://127.0.0.1:1').and.contain('nats://127.0.0.1:2');
   });

@@ -3,6 +3,7 @@ import { buildComponents, type Components } from '../lib/components';
 import { RpcClient } from '../lib/client/rpc';
 import { Codes, MicroError, conflict } from '../lib/errors';
 import type { Context } from '../lib/context';
+import { silentLogger } from '../lib/logger';
 import { natsUrl } from './support/nats';
 import { rejection, sleep, waitFor } from './support/wait';
 
@@ -21,7 +22,7 @@ for (const [kind, make] of kinds) {
 
     before(async () => {
       c = make();
-      const s = c.server({ name: svc, version: '1.0.0', logger: (_m, err) => { logged.push(err); } });
+      const s = c.server({ name: svc, version: '1.0.0', logger: { ...silentLogger, error: (o: object | string) => { logged.push((o as { err: unknown }).err); } } });
       s.handle('Greeter.hello', (req: { name: string }) => ({ msg: `Hello ${req.name}` }));
       s.handle('Greeter.ctx', (_req: unknown, ctx: Context) => { seenCtx = ctx; return { left: ctx.deadline - Date.now() }; });
       s.handle('Greeter.fail', () => { throw new Error('secret stack detail'); });

@@ -1,3 +1,4 @@
+import { consoleLogger } from '../logger/console';
 import { MicroError, Codes } from '../errors';
 import type { Message } from '../transport/index';
 import type { ErrorHandler, Event, Handler } from './index';
@@ -85,5 +86,5 @@ export class Dispatcher {
 }
 
 function logErrorHandlerFailure(e: unknown): void {
-  console.error(`${BROKER_ID}: the errorHandler itself failed:`, e);
+  consoleLogger().error({ err: e }, `${BROKER_ID}: the errorHandler itself failed`);
 }

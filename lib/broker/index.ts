@@ -78,7 +78,7 @@ export interface DisconnectOptions {
 export interface BrokerOptions {
   /**
    * Called with the Event of every handler that throws or rejects (`e.error()` is the error).
-   * Its own failures are logged. Default: log the topic and error with `console.error`.
+   * Its own failures are logged. Default: log the topic and error with the built-in logger.
    */
   errorHandler?: ErrorHandler;
   /**

@@ -1,7 +1,9 @@
 import { badRequest, unavailable, MicroError } from '../errors';
 import { checkSubject } from '../nats/subject';
 import type { Message } from '../transport/index';
-import type { BrokerOptions, Event, SubscribeOptions } from './index';
+import type { BrokerOptions, ErrorHandler, Event, SubscribeOptions } from './index';
+import type { Logger } from '../logger';
+import { consoleLogger } from '../logger/console';
 
 import { checkBoolean, checkFunction, checkMillis } from '../config/check';
 import { DEFAULT_DRAIN_TIMEOUT } from '../config/defaults';
@@ -11,10 +13,25 @@ export { DEFAULT_DRAIN_TIMEOUT };
 /** The error id of everything the broker raises itself. */
 export const BROKER_ID = 'micro.broker';
 
-/** Logs a failed handler: the default `errorHandler`. */
-export function logHandlerError(e: Event): void {
-  console.error(`${BROKER_ID}: handler for topic "${e.topic()}" failed:`, e.error());
+/**
+ * An `errorHandler` logging to `log`: an event refused with a 4xx (an invalid DTO) as a warning without
+ * stack (its stack at debug), anything else as an error with its stack.
+ */
+export function loggingErrorHandler(log: Logger): ErrorHandler {
+  return (e) => {
+    const err = e.error();
+    const topic = e.topic();
+    if (err instanceof MicroError && err.code < 500) {
+      log.warn({ topic, code: err.code, error: err.message }, `event on ${topic} refused`);
+      log.debug({ topic, err }, `event on ${topic} refused`);
+    } else {
+      log.error({ topic, err }, `subscriber of ${topic} failed`);
+    }
+  };
 }
+
+/** Logs a failed handler with the built-in logger: the default `errorHandler`. */
+export const logHandlerError: ErrorHandler = loggingErrorHandler(consoleLogger());
 
 /** Validates `o` eagerly (400 naming the option) and returns it merged over `base`. */
 export function resolveBrokerOptions(o: Partial<BrokerOptions>, base?: Required<BrokerOptions>): Required<BrokerOptions> {

@@ -8,6 +8,7 @@ import { checkInboxPrefix, describeValue } from './check';
 import { parseServers } from '../nats/servers';
 import { COMPONENT_NAMES, type ComponentKind } from '../implementations';
 import { SELECTOR_NAMES, SUBJECT_PREFIX } from './parse';
+import { LOG_LEVELS } from '../logger';
 import type { Layer, SettingKey } from './layer';
 import type { ConfigInput } from './types';
 
@@ -89,6 +90,14 @@ export function readCode(input: ConfigInput): Layer {
     return v;
   });
   set('adr32', 'adr32', input.adr32, (o, v) => (typeof v === 'boolean' ? v : fail(o, v, 'true or false')));
+  set('logLevel', 'logLevel', input.logLevel, (o, v) => {
+    if (!(LOG_LEVELS as readonly unknown[]).includes(v)) fail(o, v, `one of ${LOG_LEVELS.join(', ')}`);
+    return v;
+  });
+  set('connectTimeout', 'connectTimeout', input.connectTimeout, (o, v) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(o, v, 'a number of milliseconds >= 0 (0: one attempt)');
+    return v;
+  });
   set('adr32Prefix', 'adr32Prefix', input.adr32Prefix, (o, v) => text(o, v, SUBJECT_PREFIX, 'a subject prefix without spaces, wildcards or empty tokens'));
   set('inboxPrefix', 'inboxPrefix', input.inboxPrefix, (o, v) => { checkInboxPrefix(o, v); return v; });
   set('addressPrefix', 'addressPrefix', input.addressPrefix, (o, v) => text(o, v, SUBJECT_PREFIX, 'a subject prefix without spaces, wildcards or empty tokens'));

@@ -40,6 +40,15 @@ export const DEFAULT_WATCH_TOPIC = 'micro.registry.nats.watch';
  */
 export const DEFAULT_REGISTRY_SUBJECTS: readonly string[] = Object.freeze(['micro.registry.nats', 'micro.nats']);
 
+/** How long bootstrap waits for NATS to answer at start (a service started before its NATS server). */
+export const DEFAULT_CONNECT_TIMEOUT = 30_000;
+/** Pause between two connection attempts while waiting for NATS. */
+export const DEFAULT_CONNECT_RETRY = 500;
+/** How often waiting for NATS is logged. */
+export const DEFAULT_CONNECT_LOG_EVERY = 5_000;
+/** Level of the built-in logger. */
+export const DEFAULT_LOG_LEVEL = 'info';
+
 /** Bound on a draining broker disconnect. */
 export const DEFAULT_DRAIN_TIMEOUT = 5_000;
 /**

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ADDRESS_PREFIX, DEFAULT_INBOX_PREFIX, DEFAULT_QUEUE_GROUP } from './defaults';
 import { DEFAULT_ADR32, DEFAULT_ADR32_PREFIX, DEFAULT_CALL_TIMEOUT, DEFAULT_COMPONENT, DEFAULT_NATS_URL, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL,
-  DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTRY_SUBJECTS, DEFAULT_RETRIES, DEFAULT_SELECTOR } from './defaults';
+  DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTRY_SUBJECTS, DEFAULT_RETRIES, DEFAULT_SELECTOR, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOG_LEVEL } from './defaults';
 import { ConfigError } from '../errors';
 import { readCode } from './code';
 import { mergeLayers, type Layer, type Settings } from './layer';
@@ -35,6 +35,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   registrySubjects: DEFAULT_REGISTRY_SUBJECTS, registerTtl: DEFAULT_REGISTER_TTL, registerInterval: DEFAULT_REGISTER_INTERVAL, timeout: DEFAULT_CALL_TIMEOUT,
   retries: DEFAULT_RETRIES, selector: DEFAULT_SELECTOR, serverAddress: '', serverMaxInflight: DEFAULT_MAX_INFLIGHT, adr32: DEFAULT_ADR32, adr32Prefix: DEFAULT_ADR32_PREFIX,
   inboxPrefix: DEFAULT_INBOX_PREFIX, addressPrefix: DEFAULT_ADDRESS_PREFIX, queueGroup: DEFAULT_QUEUE_GROUP,
+  logLevel: DEFAULT_LOG_LEVEL, connectTimeout: DEFAULT_CONNECT_TIMEOUT,
 } as const);
 
 function defaults(ttl: number): Layer {
@@ -51,6 +52,7 @@ function defaults(ttl: number): Layer {
     timeout: { value: d.timeout, from }, retries: { value: d.retries, from }, selector: { value: d.selector, from },
     adr32: { value: d.adr32, from }, adr32Prefix: { value: d.adr32Prefix, from },
     inboxPrefix: { value: d.inboxPrefix, from }, addressPrefix: { value: d.addressPrefix, from }, queueGroup: { value: d.queueGroup, from },
+    logLevel: { value: d.logLevel, from }, connectTimeout: { value: d.connectTimeout, from },
   };
 }
 
@@ -86,5 +88,7 @@ export function resolveConfig<T extends object = object, B extends object = obje
     client: Object.freeze({ timeout: s.timeout, retries: s.retries, selector: s.selector }),
     adr32: Object.freeze({ enabled: s.adr32, prefix: s.adr32Prefix }),
     inboxPrefix: s.inboxPrefix, addressPrefix: s.addressPrefix, queueGroup: s.queueGroup,
+    logLevel: s.logLevel,
+    connectTimeout: s.connectTimeout,
   });
 }

@@ -3,6 +3,7 @@
  * layers can be merged key by key and a conflict can name where each value came from.
  */
 import type { ComponentName, SelectorName } from './parse';
+import type { LogLevel } from '../logger';
 
 /** Every setting, flat, in the units of `Config`: milliseconds and normalised server lists. */
 export interface Settings {
@@ -29,6 +30,10 @@ export interface Settings {
   inboxPrefix: string;
   addressPrefix: string;
   queueGroup: string;
+  /** `--address`: only in a layer, spread over the three component addresses before merging. */
+  address: string[];
+  logLevel: LogLevel;
+  connectTimeout: number;
 }
 
 /** The name of one setting. */

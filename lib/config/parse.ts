@@ -7,6 +7,7 @@ import { ConfigError } from '../errors';
 import { COMPONENT_NAMES, type BrokerName, type ComponentKind, type RegistryName, type TransportName } from '../implementations';
 import { SERVICE_NAME_PATTERN } from '../metadata';
 import { parseServers } from '../nats/servers';
+import { LOG_LEVELS, type LogLevel } from '../logger';
 
 /** Node selection strategies of the client. */
 export const SELECTOR_NAMES = Object.freeze(['random', 'roundRobin'] as const);
@@ -132,3 +133,15 @@ export function parseSubjectPrefixes(raw: string, label: string): string[] {
 
 /** Dot-separated tokens of printable ASCII without `*`, `>` and spaces. */
 export const SUBJECT_PREFIX = /^[!-)+-\-/-=?-~]+(\.[!-)+-\-/-=?-~]+)*$/;
+
+/** A log level: trace, debug, info, warn, error, fatal or silent (case-insensitive). */
+export function parseLogLevel(raw: string, label: string): LogLevel {
+  const v = raw.trim().toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
+  throw bad(label, raw, `one of ${LOG_LEVELS.join(', ')}`);
+}
+
+/** A Go duration as {@link parseDuration}, or `0` (with or without a unit): "do not wait". */
+export function parseWait(raw: string, label: string): number {
+  return /^0+(\.0*)?(ns|us|ms|s|m|h)?$/.test(raw.trim()) ? 0 : parseDuration(raw, label);
+}

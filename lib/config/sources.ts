@@ -2,9 +2,10 @@
  * The flag and environment layers. Both are read into the same shape: for each of go-micro's flag
  * names, the parsed value and the label it came from (`--registry`, `MICRO_REGISTRY`).
  */
+import { ConfigError } from '../errors';
 import {
-  componentParser, parseAddresses, parseBool, parseCount, parseDuration, parsePositiveCount, parseMetadata, parseSeconds, parseSelector,
-  parseServiceName, parseSubjectPrefix, parseSubjectPrefixes, parseToken,
+  componentParser, parseAddresses, parseBool, parseCount, parseDuration, parseLogLevel, parsePositiveCount, parseMetadata, parseSeconds,
+  parseSelector, parseServiceName, parseSubjectPrefix, parseSubjectPrefixes, parseToken, parseWait,
 } from './parse';
 import { checkInboxPrefix } from './check';
 
@@ -19,6 +20,7 @@ interface FlagSpec { readonly flag: string; readonly key: SettingKey; readonly p
 
 /** go-micro's flag names, the setting each one changes and how its text is read. */
 export const FLAGS: readonly FlagSpec[] = Object.freeze([
+  { flag: 'address', key: 'address', parse: parseAddresses },
   { flag: 'transport', key: 'transport', parse: componentParser('transport') },
   { flag: 'transport_address', key: 'transportAddress', parse: parseAddresses },
   { flag: 'broker', key: 'broker', parse: componentParser('broker') },
@@ -42,6 +44,8 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
   { flag: 'inbox_prefix', key: 'inboxPrefix', parse: parseInboxPrefix },
   { flag: 'address_prefix', key: 'addressPrefix', parse: parseSubjectPrefix },
   { flag: 'queue_group', key: 'queueGroup', parse: parseSubjectPrefix },
+  { flag: 'log_level', key: 'logLevel', parse: parseLogLevel },
+  { flag: 'connect_timeout', key: 'connectTimeout', parse: parseWait },
 ].map((f) => Object.freeze(f as FlagSpec)));
 
 /** The environment variable for a flag: `MICRO_` and the upper-cased flag name. */
@@ -57,15 +61,48 @@ function put(layer: Layer, spec: FlagSpec, raw: string, label: string): void {
   layer[spec.key] = { value: merged, from: label };
 }
 
-/** `MICRO_*` variables; an empty variable counts as unset, as a shell `VAR=` usually means "no value". */
+/**
+ * `MICRO_*` variables; an empty variable counts as unset, as a shell `VAR=` usually means "no value".
+ * `NATS_URL` (as the NATS CLI reads it) stands in for `MICRO_ADDRESS` when that is unset.
+ */
 export function readEnv(env: Readonly<Record<string, string | undefined>>): Layer {
   const layer: Layer = {};
+  const nats = env.NATS_URL;
+  if (nats !== undefined && nats.trim() !== '') put(layer, FLAGS[0], nats, 'NATS_URL');
   for (const spec of FLAGS) {
     const name = envName(spec.flag);
     const raw = env[name];
     if (raw !== undefined && raw.trim() !== '') put(layer, spec, raw, name);
   }
+  return spreadAddress(layer);
+}
+
+/** `address` fills in each component's address not set in the same layer (a per-component one wins). */
+function spreadAddress(layer: Layer): Layer {
+  const all = layer.address;
+  if (!all) return layer;
+  delete layer.address;
+  for (const key of ['transportAddress', 'brokerAddress', 'registryAddress'] as const) layer[key] ??= all;
   return layer;
+}
+
+/** A flag that looks like a micro-nats one: a known prefix, or within two edits of a known name. */
+function looksOurs(flag: string): string | undefined {
+  const near = FLAGS.map((f) => f.flag).find((name) => distance(flag, name) <= 2);
+  if (near) return `did you mean --${near}?`;
+  if (/^(client|server|register|registry|broker|transport|adr32|log|connect)_/.test(flag)) return 'it is not a micro-nats flag';
+  return undefined;
+}
+
+/** Levenshtein distance, bounded by short flag names. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 /**
@@ -81,7 +118,11 @@ export function readFlags(argv: readonly string[]): Layer {
     const eq = arg.indexOf('=');
     const flag = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
     const spec = FLAGS.find((f) => f.flag === flag);
-    if (!spec) continue;
+    if (!spec) {
+      const hint = flag === 'help' || flag.length > 40 ? undefined : looksOurs(flag);
+      if (hint) throw new ConfigError(`--${flag}`, `--${flag}: unknown flag; ${hint} (--help lists them)`);
+      continue;
+    }
     let raw: string;
     if (eq >= 0) {
       raw = arg.slice(eq + 1);
@@ -93,5 +134,5 @@ export function readFlags(argv: readonly string[]): Layer {
     }
     put(layer, spec, raw, `--${flag}`);
   }
-  return layer;
+  return spreadAddress(layer);
 }

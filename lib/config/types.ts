@@ -1,6 +1,7 @@
 /** The shapes of configuration: what code gives (`ConfigInput`) and what resolution returns (`Config`). */
 import type { BrokerName, RegistryName, TransportName } from '../implementations';
 import type { SelectorName } from './parse';
+import type { LogLevel } from '../logger';
 
 /** The server part of the code options (`--server_*` flags). */
 export interface ServerInput {
@@ -71,6 +72,10 @@ export interface ConfigInput<T extends object = object, B extends object = objec
   addressPrefix?: string;
   /** Queue group of the servers' listen subscriptions. Default `micro-nats`. */
   queueGroup?: string;
+  /** Level of the built-in logger (a `logger` passed to bootstrap keeps its own). Default `info`. */
+  logLevel?: LogLevel;
+  /** How long bootstrap waits for NATS to answer at start, in ms; 0 tries once. Default 30 000. */
+  connectTimeout?: number;
   /** Command-line arguments to read flags from; defaults to `process.argv.slice(2)`. */
   argv?: readonly string[];
   /** Environment to read `MICRO_*` from; defaults to `process.env`. */
@@ -135,4 +140,8 @@ export interface Config<T extends object = object, B extends object = object, R 
   readonly addressPrefix: string;
   /** Queue group of the servers' listen subscriptions. */
   readonly queueGroup: string;
+  /** Level of the built-in logger. */
+  readonly logLevel: LogLevel;
+  /** How long bootstrap waits for NATS at start, in ms (0: one attempt). */
+  readonly connectTimeout: number;
 }

@@ -1,9 +1,25 @@
-import { connect, PermissionViolationError, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { DEFAULT_INBOX_PREFIX } from '../config/defaults';
+import { connect, errors, PermissionViolationError, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { DEFAULT_CONNECT_LOG_EVERY, DEFAULT_CONNECT_RETRY, DEFAULT_INBOX_PREFIX } from '../config/defaults';
 import { checkInboxPrefix } from '../config/check';
 import { unavailable, type MicroError } from '../errors';
+import type { Logger } from '../logger';
 import { parseServers, redact, splitCredentials } from './servers';
 import { permissionDenied } from './permissions';
+
+/** How {@link NatsConnector.acquire} waits for a NATS server that is not up yet. */
+export interface ConnectWait {
+  /** Give up after this many ms (503). 0: one attempt. */
+  timeout: number;
+  /** Told every few seconds that NATS is still awaited. Default: nobody. */
+  logger?: Logger;
+}
+
+/** Failures worth another attempt: nothing listens yet, or its name does not resolve yet (a container starting). */
+function retryable(err: unknown): boolean {
+  if (err instanceof errors.ConnectionError) return true;
+  const code = (err as { code?: unknown }).code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ECONNRESET';
+}
 
 /** Options of a {@link NatsConnector}. */
 export interface NatsConnectorOptions {
@@ -87,10 +103,14 @@ export class NatsConnector implements ConnectionEvents {
     return this.live === nc && this.up && !nc.isClosed();
   }
 
-  /** Opens (or shares) the connection. Rejects with a 503 MicroError naming the servers when none answers. */
-  async acquire(): Promise<NatsConnection> {
+  /**
+   * Opens (or shares) the connection. Rejects with a 503 MicroError naming the servers when none answers;
+   * with `wait`, a refused or unresolved server is tried again every few hundred ms until `wait.timeout`.
+   * Bad credentials or TLS failures reject at once.
+   */
+  async acquire(wait?: ConnectWait): Promise<NatsConnection> {
     this.refs++;
-    if (!this.conn) this.conn = this.open();
+    if (!this.conn) this.conn = this.open(wait);
     const pending = this.conn;
     try {
       const nc = await pending;
@@ -123,20 +143,31 @@ export class NatsConnector implements ConnectionEvents {
     return this.conn;
   }
 
-  private async open(): Promise<NatsConnection> {
-    let nc: NatsConnection;
-    try {
-      nc = await connect({
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 250,
-        pingInterval: 5_000,
-        name: this.name,
-        ...this.natsOptions,
-        inboxPrefix: this.inboxPrefix,
-        servers: this.servers,
-      });
-    } catch (err) {
-      throw unavailable('micro.nats', redact(`cannot connect to NATS at ${this.servers.join(', ')}: ${(err as Error).message}`));
+  /**
+   * Connects, retrying while `wait` allows. nats.js's own `waitOnFirstConnect` is not used: against an
+   * unreachable server it never settles, so a start could not be bounded.
+   */
+  private async open(wait?: ConnectWait): Promise<NatsConnection> {
+    const t0 = Date.now();
+    let logged = -Infinity; // the first failure is logged at once, then every few seconds
+    let nc: NatsConnection | undefined;
+    while (!nc) {
+      try {
+        nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 5_000, name: this.name,
+          ...this.natsOptions, inboxPrefix: this.inboxPrefix, servers: this.servers });
+      } catch (err) {
+        const waited = Date.now() - t0;
+        const at = this.servers.join(', ');
+        if (!wait || !retryable(err) || waited >= wait.timeout) {
+          const within = wait && retryable(err) && wait.timeout > 0 ? ` (waited ${Math.round(waited / 1000)} s, connectTimeout)` : '';
+          throw unavailable('micro.nats', redact(`cannot connect to NATS at ${at}: ${(err as Error).message}${within}`));
+        }
+        if (Date.now() - logged >= DEFAULT_CONNECT_LOG_EVERY) {
+          logged = Date.now();
+          wait.logger?.warn({ nats: redact(at), waitedMs: waited, error: redact((err as Error).message) }, 'waiting for NATS');
+        }
+        await new Promise<void>((r) => setTimeout(r, Math.min(DEFAULT_CONNECT_RETRY, wait.timeout - waited)));
+      }
     }
     const old = this.live;
     if (old?.isClosed()) this.closedForGood(old); // its close is not reported yet: report it first

@@ -64,3 +64,8 @@ function decode(s: string): string {
 export function serversKey(servers: string[]): string {
   return [...servers].sort().join(',');
 }
+
+/** The servers without credentials (`nats://user:pass@host` prints as `nats://host`), for logs and messages. */
+export function redactServers(servers: readonly string[]): string[] {
+  return servers.map((s) => s.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1'));
+}

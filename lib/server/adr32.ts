@@ -122,7 +122,7 @@ export class Adr32Adapter implements ServerAdapter {
       ctx = new RequestContext(host.name, s.ep.name, header[Header.Id] ?? '', header, readTimeout(host.name, header[Header.Timeout], Date.now()));
       m.respond(await invoke(host, s.ep, header[Header.ContentType], bodyOf(m), ctx));
     } catch (err) {
-      m.respond(EMPTY, { headers: encodeHeaders(errorHeaders(errorOf(host, err, s.ep.name))) });
+      m.respond(EMPTY, { headers: encodeHeaders(errorHeaders(errorOf(host, err, s.ep.name, ctx?.id))) });
     } finally {
       ctx?.done();
       host.end();

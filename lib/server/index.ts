@@ -111,8 +111,8 @@ export interface InvokeHost {
   begin(): void;
   /** Ends what `begin` counted, whatever the outcome; a graceful stop waits for the count to reach 0. */
   end(): void;
-  /** Reports an error that is not a MicroError (a handler bug) before it is sent as a 500. */
-  log(err: unknown, endpoint: string): void;
+  /** Reports a failed request before its error is sent: a handler bug or 5xx as an error, a 4xx at debug level. */
+  log(err: unknown, endpoint: string, requestId?: string): void;
 }
 
 /** Who a server is, as other protocols describe it. */

@@ -123,13 +123,10 @@ export function openStream(ep: Endpoint, input: unknown, ctx: RequestContext): S
  * transport or registry failure) may name servers and node addresses: it is logged and the caller gets a
  * generic 503 (or 408, or 500) from this service.
  */
-export function errorOf(host: InvokeHost, err: unknown, endpoint: string): MicroError {
-  if (!(err instanceof MicroError)) {
-    host.log(err, endpoint);
-    return MicroError.from(err, host.name);
-  }
+export function errorOf(host: InvokeHost, err: unknown, endpoint: string, requestId?: string): MicroError {
+  host.log(err, endpoint, requestId); // a 4xx at debug level, the rest as errors
+  if (!(err instanceof MicroError)) return MicroError.from(err, host.name);
   if (!isInfrastructureError(err)) return err;
-  host.log(err, endpoint);
   const generic = GENERIC[err.code];
   return generic ? new MicroError(host.name, err.code, `${host.name}: ${generic}`) : internal(host.name, 'internal server error');
 }

@@ -63,7 +63,7 @@ async function handleRequest(host: MucpHost, sock: Socket, m: Message, state: So
     if (ep.opts.stream) return await stream(host, sock, ep, m, ctx, state, opened(state, m, ctx));
     await sock.send(replyFrame(id, await invoke(host, ep, m.header[Header.ContentType], m.body, ctx)));
   } catch (err) {
-    try { await sock.send(errorFrame(id, errorOf(host, err, endpoint))); } catch { /* the client went away */ }
+    try { await sock.send(errorFrame(id, errorOf(host, err, endpoint, id))); } catch { /* the client went away */ }
   } finally {
     ctx?.done();
     host.end();

@@ -5,7 +5,9 @@ import { RequestContext, runInContext } from '../context';
 import type { Registry, Service } from '../registry';
 import { checkNumber } from '../config/check';
 import { DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTER_TTL } from '../config/defaults';
-import { ConfigError } from '../errors';
+import { ConfigError, MicroError } from '../errors';
+import type { Logger } from '../logger';
+import { consoleLogger } from '../logger/console';
 import type { ConnectionEvents } from '../nats/connection';
 import type { Listener, Transport } from '../transport';
 import { Header, readTimeout, requestId } from '../protocol/mucp';
@@ -45,8 +47,11 @@ export interface RpcServerOptions {
    * `micro.server.refused`, its handler not run. Default 16 384.
    */
   maxInflight?: number;
-  /** Where unexpected handler errors are logged with their stack. Default `console.error`. */
-  logger?: (message: string, err: unknown) => void;
+  /**
+   * Where failed requests are logged: handler bugs and 5xx at `error` with their stack, expected 4xx
+   * answers at `debug`. Default: the built-in logger at `info`.
+   */
+  logger?: Logger;
   /** Other protocols serving the same endpoints (the NATS Service API). Default none. */
   adapters?: ServerAdapter[];
   /**
@@ -201,8 +206,12 @@ export class RpcServer implements Server, MucpHost {
     if (--this.inflight === 0 && this.idle) this.idle();
   }
 
-  log(err: unknown, endpoint: string): void {
-    (this.opts.logger ?? ((m, e) => console.error(m, e)))(`${this.name}: ${endpoint} failed`, err);
+  log(err: unknown, endpoint: string, requestId?: string): void {
+    const log = (this.opts.logger ??= consoleLogger());
+    const fields = { service: this.name, endpoint, ...(requestId && { requestId }), err };
+    // A 4xx is the caller's mistake, answered as designed: not worth a line unless debugging.
+    if (err instanceof MicroError && err.code < 500) log.debug({ ...fields, code: err.code }, `${endpoint} answered ${err.code}`);
+    else log.error(fields, `${endpoint} failed`);
   }
 
   /** Synchronous unless the DTO decoder or the subscriber is async: no promise per event otherwise. */

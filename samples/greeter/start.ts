@@ -12,10 +12,10 @@ import { runChild, type Child } from './child';
 export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
 const ADDRESS_FLAGS = ['transport_address', 'broker_address', 'registry_address'];
 
-/** The NATS addresses set with go-micro's `--*_address` flags or `MICRO_*_ADDRESS`, or undefined when none is. */
+/** The NATS addresses set with `--address`, `--*_address`, `MICRO_*ADDRESS` or `NATS_URL`, or undefined when none is. */
 export function configuredAddress(argv: readonly string[], env: NodeJS.ProcessEnv): string[] | undefined {
-  const given = ADDRESS_FLAGS.some((f) => argv.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))
-    || !!env[`MICRO_${f.toUpperCase()}`]?.trim());
+  const given = [...ADDRESS_FLAGS, 'address'].some((f) => argv.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))
+    || !!env[`MICRO_${f.toUpperCase()}`]?.trim()) || !!env.NATS_URL?.trim();
   if (!given) return undefined;
   const c = resolveConfig({ argv, env });
   return [...new Set([...c.transportAddress, ...c.brokerAddress, ...c.registryAddress])];
