@@ -3,7 +3,10 @@ import { expect } from 'chai';
 import { inject, Container } from 'inversify';
 import { IsInt, IsString, Min, MinLength } from 'class-validator';
 import { Exclude } from 'class-transformer';
-import { Service, Handler, Subscribe, InjectClient, bootstrap, MicroError, TYPES } from '../index';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Service, Handler, Subscribe, InjectClient, bootstrap, HelpRequested, MicroError, TYPES } from '../index';
+import { envName, FLAGS } from '../lib/config';
 import type { App, Broker, Context, ServiceClient, Event } from '../index';
 import { natsUrl } from './support/nats';
 import { rejection, sleep, waitFor } from './support/wait';
@@ -200,6 +203,16 @@ describe('bootstrap: lifecycle and isolation', () => {
 });
 
 describe('bootstrap: configuration and misuse', () => {
+  it('--help lists every flag with its variable and default: thrown as HelpRequested, or printed with exit 0 under signals', async () => {
+    const err = await rejection(bootstrap({ argv: ['--help'], env: {} }));
+    expect(err).to.be.instanceOf(HelpRequested);
+    for (const { flag } of FLAGS) expect(err.message).to.match(new RegExp(`--${flag} +${envName(flag)} .*\\(default [^)]+\\)`));
+    const child = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(join(__dirname, '..', 'index.js'))})`
+      + `.bootstrap({ signals: true, argv: ['--help'] }).then(() => process.exit(3))`], { encoding: 'utf8' });
+    expect(child.status, child.stderr).to.equal(0);
+    expect(child.stdout).to.equal(err.message);
+  });
+
   it('strips unknown DTO properties before the handler sees them (whitelist)', async () => {
     const app = await bootstrap({ services: [Greeter], container: withGreeting(), ...nats() });
     expect(await app.client.call('greeter', 'Greeter.strict', { name: 'a', admin: true })).to.deep.equal({ keys: ['name'] });

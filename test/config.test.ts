@@ -35,6 +35,9 @@ const FLAG_CASES: ReadonlyArray<{ flag: string; raw: string; read: (c: Config) =
   { flag: 'client_retries', raw: '3', read: (c) => c.client.retries, expected: 3 },
   { flag: 'selector', raw: 'roundrobin', read: (c) => c.client.selector, expected: 'roundRobin' },
   { flag: 'registry_subjects', raw: 'micro.nats, acme.reg', read: (c) => c.registrySubjects, expected: ['micro.nats', 'acme.reg'] },
+  { flag: 'address', raw: 'n:4', read: (c) => [c.transportAddress, c.brokerAddress, c.registryAddress], expected: [['nats://n:4'], ['nats://n:4'], ['nats://n:4']] },
+  { flag: 'log_level', raw: 'DEBUG', read: (c) => c.logLevel, expected: 'debug' },
+  { flag: 'connect_timeout', raw: '2s', read: (c) => c.connectTimeout, expected: 2_000 },
 ];
 
 describe('config', () => {
@@ -110,6 +113,38 @@ describe('config', () => {
         argv: ['--server_metadata', 'c=flag'],
       });
       expect(c.server.metadata).to.deep.equal({ a: 'code', b: 'env', c: 'flag' });
+    });
+  });
+
+  describe('one address for all three, NATS_URL, look-alike flags', () => {
+    const all = (c: Config) => [c.transportAddress[0], c.brokerAddress[0], c.registryAddress[0]];
+    it('a per-component address wins over --address / MICRO_ADDRESS in the same layer, in any order', () => {
+      expect(all(resolve({ argv: ['--transport_address=t:1', '--address=a:2'] }))).to.deep.equal(['nats://t:1', 'nats://a:2', 'nats://a:2']);
+      expect(all(resolve({ argv: ['--address=a:2', '--registry_address=r:3'] }))).to.deep.equal(['nats://a:2', 'nats://a:2', 'nats://r:3']);
+      expect(all(resolve({ env: { MICRO_ADDRESS: 'a:2', MICRO_BROKER_ADDRESS: 'b:4' } }))).to.deep.equal(['nats://a:2', 'nats://b:4', 'nats://a:2']);
+    });
+
+    it('NATS_URL is read as the NATS CLI does, below MICRO_* and flags, above code', () => {
+      expect(all(resolve({ address: 'c:1', env: { NATS_URL: 'nats://e:2' } }))).to.deep.equal(['nats://e:2', 'nats://e:2', 'nats://e:2']);
+      expect(all(resolve({ env: { NATS_URL: 'e:2', MICRO_ADDRESS: 'm:3' } }))).to.deep.equal(['nats://m:3', 'nats://m:3', 'nats://m:3']);
+      expect(all(resolve({ env: { NATS_URL: 'e:2', MICRO_TRANSPORT_ADDRESS: 't:5' } }))).to.deep.equal(['nats://t:5', 'nats://e:2', 'nats://e:2']);
+      expect(all(resolve({ env: { NATS_URL: 'e:2' }, argv: ['--address', 'f:6'] }))).to.deep.equal(['nats://f:6', 'nats://f:6', 'nats://f:6']);
+      expect(errorOf({ env: { NATS_URL: 'http://x' } })).to.match(/^NATS_URL: /);
+    });
+
+    it('a flag close to ours or with our prefix is refused naming it; other flags are the application\'s', () => {
+      expect(errorOf({ argv: ['--selektor=random'] })).to.equal('--selektor: unknown flag; did you mean --selector? (--help lists them)');
+      expect(errorOf({ argv: ['--adress', 'n:1'] })).to.contain('did you mean --address?');
+      expect(errorOf({ argv: ['--client_timeout=5s'] })).to.equal('--client_timeout: unknown flag; it is not a micro-nats flag (--help lists them)');
+      expect(errorOf({ argv: ['--registry_ttl=5'] })).to.contain('--registry_ttl: unknown flag');
+      expect(() => resolve({ argv: ['--port=80', '--verbose', '--config', 'x.json', '--', '--selektor'] })).to.not.throw();
+    });
+
+    it('connect_timeout 0 means one attempt; a negative connectTimeout is refused', () => {
+      expect(resolve({ argv: ['--connect_timeout=0'] }).connectTimeout).to.equal(0);
+      expect(resolve().connectTimeout).to.equal(30_000);
+      expect(errorOf({ connectTimeout: -1 })).to.match(/^connectTimeout: /);
+      expect(errorOf({ env: { MICRO_LOG_LEVEL: 'loud' } })).to.match(/^MICRO_LOG_LEVEL: "loud" is not one of trace, debug/);
     });
   });
 
