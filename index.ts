@@ -22,7 +22,7 @@ export { RegistryNotFoundError, RegistryUnavailableError } from './lib/registry'
 export { NoneAvailableError } from './lib/selector';
 export { currentContext, type Context, type Metadata } from './lib/context';
 
-export type { Client, CallOptions, StreamOptions, PublishOptions, ServiceClient, ClientMethod } from './lib/client';
+export type { Client, CallOptions, StreamOptions, PublishOptions, ServiceClient, ClientMethod, Jsonify } from './lib/client';
 export type { Server, HealthReport } from './lib/server';
 // The component contracts, as the App's fields and injected tokens are typed (implementations: subpaths).
 export type { Transport } from './lib/transport';

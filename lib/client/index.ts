@@ -67,12 +67,20 @@ export interface Client {
 }
 
 export { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES } from '../config/defaults';
+import type { Jsonify } from './jsonify';
+export type { Jsonify } from './jsonify';
 
-/** The client-side signature of one handler method. */
+/** The client-side signature of one handler method: results typed as JSON delivers them ({@link Jsonify}). */
 export type ClientMethod<F> =
-  F extends (...args: infer A) => AsyncGenerator<infer Y, any, any> ? (req: A extends [] ? void : A[0], opts?: CallOptions) => AsyncIterable<Y>
-  : F extends (...args: infer A) => infer R ? (req: A extends [] ? void : A[0], opts?: CallOptions) => Promise<Awaited<R>>
+  F extends (...args: infer A) => AsyncGenerator<infer Y, any, any> ? (req: A extends [] ? void : A[0], opts?: CallOptions) => AsyncIterable<Jsonify<Y>>
+  : F extends (...args: infer A) => infer R ? (req: A extends [] ? void : A[0], opts?: CallOptions) => Promise<Jsonify<Awaited<R>>>
   : never;
 
-/** A typed client of service class `T`: each method calls the endpoint of the same name. */
-export type ServiceClient<T> = { [K in keyof T as T[K] extends (...args: any[]) => any ? K : never]: ClientMethod<T[K]> };
+/**
+ * A typed client of service class `T`: each method calls the endpoint of the same name. Decorators cannot
+ * change a type, so every public method is listed except the lifecycle hooks `onStart`/`onStop`; calling
+ * one that is not a `@Handler` throws at once, naming it, and sends nothing.
+ */
+export type ServiceClient<T> = {
+  [K in keyof T as K extends 'onStart' | 'onStop' ? never : T[K] extends (...args: any[]) => any ? K : never]: ClientMethod<T[K]>
+};
