@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { IsString } from 'class-validator';
-import { bootstrap, consoleLogger, Handler, Service, MicroError, badRequest, type Logger } from '../index';
+import { bootstrap, consoleLogger, Handler, Service, Subscribe, MicroError, badRequest, type Logger } from '../index';
 import { memoryWorld as world } from '../lib/components';
 import { freePort, startNatsServer, type NatsServer } from '../lib/testing';
 import { rejection, sleep, waitFor } from './support/wait';
@@ -25,6 +25,7 @@ class Logged {
   @Handler() hello(req: Name) { return { msg: `Hello ${req.name}` }; }
   @Handler() bug(_: Name) { throw new Error('null is not a function'); }
   @Handler() refuse(_: Name) { throw badRequest('logged', 'no such thing'); }
+  @Handler() unencodable(_: Name) { return { n: 1n }; }
 }
 
 const events: string[] = [];
@@ -34,6 +35,11 @@ class Hooked {
   async onStart() { await sleep(20); this.open = true; events.push('onStart'); }
   @Handler() async slow(_: Name) { await sleep(300); events.push(`slow done, open=${this.open}`); return {}; }
   async onStop() { events.push('onStop'); this.open = false; }
+}
+
+@Service('listener')
+class Listener {
+  @Subscribe('names') onName(_: Name) { throw new Error('listener bug'); }
 }
 
 @Service('broken')
@@ -56,7 +62,7 @@ describe('start and stop like a service', function () {
       expect(records.find((r) => r.msg === 'connected to NATS')).to.include({ nats: server.url, level: 30 });
       const reg = records.find((r) => r.msg === 'logged registered');
       expect(reg).to.include({ service: 'logged', level: 30, node: app.server!.service().nodes[0].id });
-      expect(reg!.endpoints).to.deep.equal(['Logged.hello', 'Logged.bug', 'Logged.refuse']);
+      expect(reg!.endpoints).to.deep.equal(['Logged.hello', 'Logged.bug', 'Logged.refuse', 'Logged.unencodable']);
       expect(records.find((r) => r.msg === 'micro-nats started')).to.deep.include({ services: ['logged'] });
 
       expect((await rejection(app.client.call('logged', 'Logged.bug', { name: 'x' }))).code).to.equal(500);
@@ -69,6 +75,12 @@ describe('start and stop like a service', function () {
       const refused = records.filter((r) => r.endpoint === 'Logged.refuse');
       expect(refused.map((r) => r.level)).to.deep.equal([20]);
       expect(refused[0].err.stack).to.be.a('string');
+
+      // A result the codec cannot encode is the server's bug: logged there, not only a 500 at the caller.
+      expect((await rejection(app.client.call('logged', 'Logged.unencodable', { name: 'x' }))).code).to.equal(500);
+      const enc = records.find((r) => r.endpoint === 'Logged.unencodable')!;
+      expect(enc).to.include({ level: 50, service: 'logged' });
+      expect(enc.err.message).to.contain('cannot encode the value as JSON');
 
       await app.stop();
       expect(records.slice(-2).map((r) => [r.msg, r.level])).to.deep.equal([['stopping', 30], ['stopped', 30]]);
@@ -87,6 +99,19 @@ describe('start and stop like a service', function () {
         await app.stop();
         await own.stop();
       }
+    });
+
+    it('an event refused by its DTO as a warning without stack; a subscriber that throws as an error with it', async () => {
+      const { logger, records } = capture('info');
+      const app = await bootstrap({ services: [Listener], logger, ...memory() });
+      await app.client.publish('names', { name: 7 });
+      await app.client.publish('names', { name: 'ok' });
+      await waitFor(() => records.filter((r) => r.topic === 'names').length === 2, 'two event logs');
+      await app.stop();
+      const refused = records.find((r) => r.topic === 'names' && r.level === 40);
+      const failed = records.find((r) => r.topic === 'names' && r.level === 50)!;
+      expect(refused).to.include({ code: 400 }).and.not.have.property('err');
+      expect(failed.err.stack).to.contain('listener bug');
     });
 
     it('the built-in logger writes one JSON line per record, filtered by --log_level', async () => {

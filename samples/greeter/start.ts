@@ -53,11 +53,10 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
   }
   try {
     findNatsServer(env);
-  } catch {
-    console.log(`No NATS server answers at ${DEFAULT_NATS}, and no nats-server binary is installed to start one.\n`
-      + 'Install it (Debian/Ubuntu):\n    sudo apt-get install nats-server\n'
-      + 'or point the sample at a running NATS:\n    npm start -- --registry_address=nats://host:4222 '
-      + '--transport_address=nats://host:4222 --broker_address=nats://host:4222');
+  } catch (err) {
+    // findNatsServer says what is wrong: NATS_SERVER_BIN not executable, or no binary found where it looked.
+    console.log(`No NATS server answers at ${DEFAULT_NATS}, and none can be started: ${(err as Error).message}\n`
+      + 'Or point the sample at a running NATS:\n    npm start -- --address=nats://host:4222');
     return 1;
   }
   const nats = await startNatsServer();
