@@ -4,6 +4,9 @@ import { setSharedServer } from './support/nats';
 
 let server: NatsServer | undefined;
 
+// Apps bootstrapped by tests log at warn and above unless a test says otherwise (keeps the run readable).
+process.env.MICRO_LOG_LEVEL ??= 'warn';
+
 /** Mocha root hooks: one nats-server on a free loopback port for the whole run. */
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {

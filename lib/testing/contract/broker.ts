@@ -181,23 +181,22 @@ export function brokerContract(impl: BrokerImpl): void {
       expect(failed.find((e) => e.error()!.message === 'async 5')!.error()).to.have.property('code', 409);
     });
 
-    it('logs handler failures by default, and a failing errorHandler, and goes on', async () => {
-      const logged: unknown[][] = [];
-      const original = console.error;
-      console.error = (...args: unknown[]) => { logged.push(args); };
+    it('logs handler failures by default (to stderr), and a failing errorHandler, and goes on', async () => {
+      const logged: string[] = [];
+      const original = process.stderr.write;
+      process.stderr.write = ((chunk: string | Uint8Array) => { logged.push(String(chunk)); return true; }) as typeof process.stderr.write;
+      const lines = (word: string) => logged.filter((l) => l.includes(word));
       try {
         const b = await connected();
         const seen: string[] = [];
         await b.subscribe(topic, (e) => { seen.push(text(e)); throw new Error('boom'); });
         await b.publish(topic, msg('1'));
-        await waitFor(() => logged.length === 1, 'the default log line');
-        expect(String(logged[0][0])).to.contain(topic);
-        expect((logged[0][1] as Error).message).to.equal('boom');
+        await waitFor(() => lines('boom').length === 1, 'the default log line');
+        expect(lines('boom')[0]).to.contain(topic);
         b.init({ errorHandler: () => { throw new Error('handler of handlers'); } });
         await b.publish(topic, msg('2'));
         await b.publish(topic, msg('3'));
-        await waitFor(() => logged.length === 3 && seen.length === 3, 'two more logs and messages');
-        expect((logged[2][1] as Error).message).to.equal('handler of handlers');
+        await waitFor(() => lines('handler of handlers').length === 2 && seen.length === 3, 'two more logs and messages');
         // A non-Error thrown becomes a 500 MicroError.
         const failed: Event[] = [];
         b.init({ errorHandler: (e) => { failed.push(e); } });
@@ -206,7 +205,7 @@ export function brokerContract(impl: BrokerImpl): void {
         await waitFor(() => failed.length === 1, 'the wrapped failure');
         expect(failed[0].error()).to.be.instanceOf(MicroError).with.property('code', 500);
       } finally {
-        console.error = original;
+        process.stderr.write = original;
       }
     });
 
