@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { bootstrap, type App } from 'micro-nats';
+import { bootstrap, MicroError, silentLogger, type App } from 'micro-nats';
 import { parseServers, redact, splitCredentials } from 'micro-nats/components';
 import { CliError, Exit } from './exit';
 
@@ -96,20 +96,27 @@ export async function openClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv 
   const { MICRO_ADDRESS: _a, NATS_URL: _n, ...rest } = env;
   let app: App;
   try {
-    app = await bootstrap({ services: [], address: servers, nats: natsOptions(flags), argv, env: rest });
+    // A command does not wait for NATS (one attempt) and prints its own output: the service logs stay off.
+    app = await bootstrap({ services: [], address: servers, nats: natsOptions(flags), argv, env: rest, connectTimeout: 0, logger: silentLogger });
   } catch (err) {
+    if (err instanceof MicroError && err.code === 503) throw unreachableError(servers, err);
     throw new CliError((err as Error).message, Exit.Usage);
   }
   try {
     await app.broker.connect();
   } catch (err) {
     await app.stop().catch(() => undefined);
-    const why = (err as Error).message;
-    // The client's own message usually names the servers already; say them once.
-    throw new CliError(redact(why.includes(servers) ? why : `cannot connect to NATS at ${servers}: ${why}`), Exit.Unreachable,
-      'is nats-server running there? Give the address with --server (or --address), MICRO_ADDRESS or NATS_URL');
+    throw unreachableError(servers, err);
   }
   return app;
+}
+
+/** Exit 5, naming the servers once. */
+function unreachableError(servers: string, err: unknown): CliError {
+  const why = (err as Error).message;
+  // The client's own message usually names the servers already; say them once.
+  return new CliError(redact(why.includes(servers) ? why : `cannot connect to NATS at ${servers}: ${why}`), Exit.Unreachable,
+    'is nats-server running there? Give the address with --server (or --address), MICRO_ADDRESS or NATS_URL');
 }
 
 /**

@@ -40,7 +40,7 @@ main().catch((err) => { console.error(err); process.exit(1); });
 
 /** The files a fresh clone has (no dist), with the dev dependencies linked in. */
 function freshClone(dir: string): void {
-  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'index.ts', 'LICENSE', 'README.md', 'lib', 'exports', 'decorators']) {
+  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'index.ts', 'LICENSE', 'README.md', 'lib', 'exports', 'decorators', 'cli']) {
     cpSync(join(root, f), join(dir, f), { recursive: true });
   }
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -60,7 +60,7 @@ describe('the package, as a user installs it', function () {
     const tarball = join(tmp, readdirSync(tmp).find((f) => f.endsWith('.tgz'))!);
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
     expect(files).to.include.members(['package/dist/index.js', 'package/dist/index.d.ts', 'package/LICENSE', 'package/README.md',
-      'package/package.json', 'package/dist/lib/testing/index.js']);
+      'package/package.json', 'package/dist/lib/testing/index.js', 'package/dist/cli/main.js']);
     expect(files.filter((f) => /^package\/dist\/(test|bench|samples)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).to.deep.equal([]);
 
     const app = join(tmp, 'app');

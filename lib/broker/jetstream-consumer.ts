@@ -3,6 +3,7 @@
  * acked after the handler resolves, naked with a growing delay when it fails, and after `maxDeliver` failed
  * deliveries published to the dead-letter subject and terminated.
  */
+import { consoleLogger } from '../logger/console';
 import { AckPolicy, DeliverPolicy as JsDeliverPolicy, type ConsumerConfig, type ConsumerMessages,
   type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
@@ -161,9 +162,8 @@ export class JetStreamSubscriber implements Subscriber {
   private failed(e: JetStreamEvent, err: unknown): void {
     const error = err instanceof Error ? err : new MicroError('micro.broker', 500, `handler failed: ${String(err)}`);
     e.err = error;
-    try { void Promise.resolve(this.onError()(e)).catch((x) => console.error('micro.broker: the errorHandler itself failed:', x)); } catch (x) {
-      console.error('micro.broker: the errorHandler itself failed:', x);
-    }
+    const log = (x: unknown) => consoleLogger().error({ err: x }, 'micro.broker: the errorHandler itself failed');
+    try { void Promise.resolve(this.onError()(e)).catch(log); } catch (x) { log(x); }
     if (e.settled) return; // the handler acked before failing: nothing to redeliver
     e.settled = true;
     const attempt = e.msg.info.deliveryCount;
@@ -185,7 +185,7 @@ export class JetStreamSubscriber implements Subscriber {
       this.nc.publish(`${this.plan.deadLetterPrefix}.${e.topic()}`, m.body, { headers: toNatsHeaders(header) });
       e.msg.term(`dead-lettered after ${attempt} deliveries`);
     } catch (x) {
-      console.error(`micro.broker: dead-lettering an event of "${e.topic()}" failed:`, x);
+      consoleLogger().error({ topic: e.topic(), err: x }, 'micro.broker: dead-lettering an event failed');
     }
   }
 }
