@@ -1,16 +1,16 @@
 /** `--help`: the flags micro-nats reads, their environment variables and defaults. */
-import { CONFIG_DEFAULTS } from './index';
+import { COMPONENT_NAMES, CONFIG_DEFAULTS } from './index';
 import { envName, FLAGS } from './sources';
 
 const d = CONFIG_DEFAULTS;
 /** What each flag sets, and its default as the user would type it. */
 const ABOUT: Readonly<Record<string, [string, string]>> = Object.freeze({
   address: ['NATS servers of transport, broker and registry (comma-separated; NATS_URL too)', d.address],
-  transport: ['transport: nats | memory', d.transport],
+  transport: [`transport: ${COMPONENT_NAMES.transport.join(' | ')}`, d.transport],
   transport_address: ['NATS servers of the transport', '--address'],
-  broker: ['broker: nats | memory (and others installed)', d.broker],
+  broker: [`broker: ${COMPONENT_NAMES.broker.join(' | ')}`, d.broker],
   broker_address: ['NATS servers of the broker', '--address'],
-  registry: ['registry: nats | memory', d.registry],
+  registry: [`registry: ${COMPONENT_NAMES.registry.join(' | ')}`, d.registry],
   registry_address: ['NATS servers of the registry', '--address'],
   server_name: ['replaces the @Service name (one service only)', '@Service'],
   server_version: ['replaces the @Service version (one service only)', '@Service'],

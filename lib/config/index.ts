@@ -1,5 +1,5 @@
 /**
- * Configuration resolution: defaults < code options < `MICRO_*` environment < go-micro flags.
+ * Configuration resolution: defaults < code options < `NATS_URL` < `MICRO_*` environment < go-micro flags.
  *
  * Flags (`--flag=value` or `--flag value`; other arguments are left to the application):
  * `--transport --broker --registry` (nats | memory; the broker also jetstream), `--transport_address --broker_address
@@ -10,7 +10,11 @@
  * roundRobin), `--registry_subjects` (registry subject prefixes, comma-separated), `--adr32` (true | false:
  * serve the NATS Service API), `--adr32_prefix` (its control
  * subject prefix, default `$SRV`), `--inbox_prefix` (reply subjects, default `_INBOX`), `--address_prefix`
- * (node addresses, default `_INBOX`), `--queue_group` (of listen subscriptions, default `micro-nats`). Each has an environment variable `MICRO_<FLAG>` (`MICRO_REGISTER_TTL`).
+ * (node addresses, default `_INBOX`), `--queue_group` (of listen subscriptions, default `micro-nats`),
+ * plus `--address` (all three components; a per-component address in the same layer wins), `--log_level`
+ * and `--connect_timeout` (a Go duration, or 0). Each has an environment variable `MICRO_<FLAG>`
+ * (`MICRO_REGISTER_TTL`); `NATS_URL` stands in for `MICRO_ADDRESS`. A `--flag` within two edits of one of
+ * these, or with one of their prefixes (`--client_…`), is refused; see `help.ts`.
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ADDRESS_PREFIX, DEFAULT_INBOX_PREFIX, DEFAULT_QUEUE_GROUP } from './defaults';
