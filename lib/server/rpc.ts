@@ -209,8 +209,10 @@ export class RpcServer implements Server, MucpHost {
   log(err: unknown, endpoint: string, requestId?: string): void {
     const log = (this.opts.logger ??= consoleLogger());
     const fields = { service: this.name, endpoint, ...(requestId && { requestId }), err };
-    // A 4xx is the caller's mistake, answered as designed: not worth a line unless debugging.
-    if (err instanceof MicroError && err.code < 500) log.debug({ ...fields, code: err.code }, `${endpoint} answered ${err.code}`);
+    // A 4xx is the caller's mistake, and a 503 while stopping sends the caller elsewhere: answers as designed,
+    // not worth a line unless debugging.
+    const expected = err instanceof MicroError && (err.code < 500 || (err.code === 503 && this.stopping));
+    if (expected) log.debug({ ...fields, code: (err as MicroError).code }, `${endpoint} answered ${(err as MicroError).code}`);
     else log.error(fields, `${endpoint} failed`);
   }
 
