@@ -208,6 +208,17 @@ describe('decorators', () => {
       ]);
     });
 
+    it('takes the event class from request, which wins over the declared type; Object means no DTO; a non-class throws', () => {
+      class Other { @IsString() id!: string }
+      @Service('named-dto') class Named {
+        @Subscribe('a', { request: Other }) async a(_e: UserCreated) {}
+        @Subscribe('b', { request: Object }) async b(_e: UserCreated) {}
+      }
+      expect(meta(Named).subscribers.map((s) => s.requestType)).to.deep.equal([Other, undefined]);
+      expect(() => { class Bad { @Subscribe('c', { request: 'Other' as never }) async c(_e: unknown) {} } void Bad; })
+        .to.throw("@Subscribe on Bad.c: request must be a class, got Other");
+    });
+
     it('accepts wildcard topics', () => {
       @Service('all') class All { @Subscribe('>') async a() {} @Subscribe('orders.*.paid') async b() {} @Subscribe('logs.>') async c() {} }
       expect(meta(All).subscribers.map((s) => s.topic)).to.deep.equal(['>', 'orders.*.paid', 'logs.>']);

@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { IsString } from 'class-validator';
@@ -171,6 +174,27 @@ describe('start and stop like a service', function () {
       await call;
       expect(events.slice(-4)).to.deep.equal(['stopping', 'slow done, open=true', 'onStop', 'stopped']);
       expect(records.length).to.be.greaterThan(0);
+    });
+
+    it('Ctrl-C (SIGINT) with signals: true stops gracefully, logs it and exits 0', async () => {
+      const script = `const m = require(${JSON.stringify(join(__dirname, '..', 'index.js'))});
+        class S { onStop() { console.log('onStop ran'); } }
+        m.Service('sig')(S);
+        m.bootstrap({ services: [S], signals: true, transport: 'memory', broker: 'memory', registry: 'memory', argv: [], env: {} })
+          .then(() => console.log('ready'));
+        setInterval(() => {}, 1000); // memory components hold no handle: keep the process up as NATS would`;
+      const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MICRO_LOG_LEVEL: 'info' } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => { out += d; });
+      child.stderr.on('data', (d: Buffer) => { err += d; });
+      await waitFor(() => out.includes('ready'), 'the child to start');
+      child.kill('SIGINT');
+      const [code] = await once(child, 'exit');
+      expect(code, err).to.equal(0);
+      expect(out).to.contain('onStop ran');
+      const msgs = err.trim().split('\n').map((l) => JSON.parse(l).msg);
+      expect(msgs.slice(-3)).to.deep.equal(['SIGINT received, stopping', 'stopping', 'stopped']);
     });
 
     it('a failing onStart fails bootstrap naming the class; services started before it get onStop', async () => {
