@@ -24,6 +24,9 @@ const ABOUT: Readonly<Record<string, [string, string]>> = Object.freeze({
   selector: ['node selection: random | roundRobin', d.selector],
   adr32: ['serve and discover the NATS Service API: true | false', `${d.adr32}`],
   adr32_prefix: ['NATS Service API control subject prefix', d.adr32Prefix],
+  inbox_prefix: ['prefix of reply subjects (must start with _)', d.inboxPrefix],
+  address_prefix: ['prefix of the node addresses services listen on', d.addressPrefix],
+  queue_group: ['queue group of the listen subscriptions', d.queueGroup],
   log_level: ['built-in logger level: trace | debug | info | warn | error | fatal | silent', d.logLevel],
   connect_timeout: ['how long start waits for NATS (Go duration, e.g. 30s; 0 tries once)', `${d.connectTimeout / 1000}s`],
 });

@@ -5,7 +5,7 @@ import { RequestContext, runInContext } from '../context';
 import type { Registry, Service } from '../registry';
 import { checkNumber } from '../config/check';
 import { DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTER_TTL } from '../config/defaults';
-import { ConfigError, MicroError } from '../errors';
+import { ConfigError, isInfrastructureError, MicroError } from '../errors';
 import type { Logger } from '../logger';
 import { consoleLogger } from '../logger/console';
 import type { ConnectionEvents } from '../nats/connection';
@@ -210,8 +210,8 @@ export class RpcServer implements Server, MucpHost {
     const log = (this.opts.logger ??= consoleLogger());
     const fields = { service: this.name, endpoint, ...(requestId && { requestId }), err };
     // A 4xx is the caller's mistake, and a 503 while stopping sends the caller elsewhere: answers as designed,
-    // not worth a line unless debugging.
-    const expected = err instanceof MicroError && (err.code < 500 || (err.code === 503 && this.stopping));
+    // not worth a line unless debugging. A failure of the machinery (publish refused, NATS down) always is.
+    const expected = err instanceof MicroError && !isInfrastructureError(err) && (err.code < 500 || (err.code === 503 && this.stopping));
     if (expected) log.debug({ ...fields, code: (err as MicroError).code }, `${endpoint} answered ${(err as MicroError).code}`);
     else log.error(fields, `${endpoint} failed`);
   }
