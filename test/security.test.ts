@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { expect } from 'chai';
 import { inject } from 'inversify';
 import { connect, PermissionViolationError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { bootstrap, Handler, Service, TYPES, type App, type Client } from '../index';
+import { bootstrap, consoleLogger, Handler, Service, TYPES, type App, type Client } from '../index';
 import { buildComponents } from '../lib/components';
 import { resolveConfig } from '../lib/config';
 import { Codes, ConfigError } from '../lib/errors';
@@ -60,7 +60,10 @@ class Secure {
 
 /** go-micro's registry messages are `{"Action": …, "Service": …}` (registry/nats, see lib/registry/wire.ts). */
 const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
-const quiet = { argv: [] as string[], env: {} };
+/** Every log line of the apps bootstrapped here (the built-in logger at debug, into memory), checked for secrets. */
+const logLines: string[] = [];
+const quiet = { argv: [] as string[], env: {}, connectTimeout: 0,
+  logger: consoleLogger({ level: 'debug', stream: { write: (l: string) => { logLines.push(l); } } }) };
 
 describe('Security: services under locked-down NATS permissions', function () {
   this.timeout(20_000);
@@ -229,7 +232,7 @@ describe('Security: services under locked-down NATS permissions', function () {
     const err = await rejection(web.client.call('secure', 'Secure.nested', {}, { retries: 0 }));
     expect(err).to.include({ id: 'secure', code: Codes.Unavailable });
     expect(err.detail).to.not.include('internal-ghost-node');
-    expect(output.join('\n')).to.include('_SVC.internal-ghost-node');
+    expect([...output, ...logLines].join('\n')).to.include('_SVC.internal-ghost-node');
   });
 
   it('prints no credential in any error or log line', async () => {
@@ -238,7 +241,7 @@ describe('Security: services under locked-down NATS permissions', function () {
       await rejection(bootstrap({ services: [Secure], address: `nats://svc:${SVC_PW}@127.0.0.1:1/x`, ...quiet })),
       await rejection(bootstrap({ services: [Secure], address: `nats://svc:wrong-${SVC_PW}@${host}`, ...quiet })),
     ];
-    const text = [...errors.map((e) => `${e.message} ${JSON.stringify(e)} ${inspect(e)}`), ...output].join('\n');
+    const text = [...errors.map((e) => `${e.message} ${JSON.stringify(e)} ${inspect(e)}`), ...output, ...logLines].join('\n');
     expect(errors.map((e) => e.code)).to.deep.equal([Codes.Unavailable, Codes.BadRequest, Codes.Unavailable]);
     expect(text).to.include('***@127.0.0.1:1/x');
     for (const secret of [SVC_PW, WEB_PW]) expect(text).to.not.include(secret);
