@@ -121,7 +121,8 @@ export function buildComponents(o: ComponentOptions = {}): Components {
     let c = connectors.get(key);
     const nats = o.inboxPrefix === undefined ? o.nats : { ...o.nats, inboxPrefix: o.inboxPrefix };
     if (!c) {
-      connectors.set(key, (c = new NatsConnector({ servers, nats })));
+      const log = o.logger;
+      connectors.set(key, (c = new NatsConnector({ servers, nats, ...(log && { log: (m: string) => log.error(m) }) })));
       follow(c, o.logger ?? silentLogger);
     }
     return c;

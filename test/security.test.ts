@@ -62,6 +62,11 @@ class Secure {
 const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
 /** Every log line of the apps bootstrapped here (the built-in logger at debug, into memory), checked for secrets. */
 const logLines: string[] = [];
+/** The console output and the log records' messages and errors, as text. */
+const logText = (output: string[]) => [...output, ...logLines.map((l) => {
+  const r = JSON.parse(l) as { msg?: string; err?: { message?: string } };
+  return `${r.msg ?? ''} ${r.err?.message ?? ''} ${l}`;
+})].join('\n');
 const quiet = { argv: [] as string[], env: {}, connectTimeout: 0,
   logger: consoleLogger({ level: 'debug', stream: { write: (l: string) => { logLines.push(l); } } }) };
 
@@ -171,14 +176,14 @@ describe('Security: services under locked-down NATS permissions', function () {
     expect(seen).to.deep.equal([]);
     await watcher.close();
     await callsReachTheService(3);
-    expect(output.join('\n')).to.include('"micro.registry.nats.watch" is not an inbox');
+    expect(logText(output)).to.include('"micro.registry.nats.watch" is not an inbox');
   });
 
   it('fails bootstrap with 403 naming the subject and queue group when node addresses are not permitted', async () => {
     const err = await rejection(bootstrap({ services: [Secure], address: `nats://svc:${SVC_PW}@${host}`, inboxPrefix: '_I_SVC', ...quiet }));
     expect(err.code).to.equal(Codes.Forbidden);
     expect(err.detail).to.match(/subscription to "_INBOX\.[^"]+" in queue group "micro-nats": permission denied/);
-    expect(output.join('\n')).to.match(/NATS refused the subscription to "_INBOX\.[^"]+" in queue group "micro-nats"/);
+    expect(logText(output)).to.match(/NATS refused the subscription to "_INBOX\.[^"]+" in queue group "micro-nats"/);
   });
 
   it('fails bootstrap with 403 naming the watch subject when the service may not announce itself', async () => {
@@ -232,7 +237,7 @@ describe('Security: services under locked-down NATS permissions', function () {
     const err = await rejection(web.client.call('secure', 'Secure.nested', {}, { retries: 0 }));
     expect(err).to.include({ id: 'secure', code: Codes.Unavailable });
     expect(err.detail).to.not.include('internal-ghost-node');
-    expect([...output, ...logLines].join('\n')).to.include('_SVC.internal-ghost-node');
+    expect(logText(output)).to.include('_SVC.internal-ghost-node');
   });
 
   it('prints no credential in any error or log line', async () => {

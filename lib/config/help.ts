@@ -16,6 +16,7 @@ const ABOUT: Readonly<Record<string, [string, string]>> = Object.freeze({
   server_version: ['replaces the @Service version (one service only)', '@Service'],
   server_id: ['node id', 'random UUID'],
   server_address: ['listen address (one service only)', 'a unique inbox'],
+  server_max_inflight: ['requests and events one service runs at once; past it 503', `${d.serverMaxInflight}`],
   server_metadata: ['node metadata k=v (repeatable or comma-separated)', 'none'],
   register_ttl: ['seconds a registry keeps a silent node', `${d.registerTtl / 1000}`],
   register_interval: ['seconds between re-registrations', `${d.registerInterval / 1000}`],
