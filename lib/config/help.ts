@@ -18,6 +18,7 @@ const ABOUT: Readonly<Record<string, [string, string]>> = Object.freeze({
   server_address: ['listen address (one service only)', 'a unique inbox'],
   server_max_inflight: ['requests and events one service runs at once; past it 503', `${d.serverMaxInflight}`],
   server_metadata: ['node metadata k=v (repeatable or comma-separated)', 'none'],
+  registry_subjects: ['registry subject prefixes, each answered and announced on (comma-separated)', d.registrySubjects.join(',')],
   register_ttl: ['seconds a registry keeps a silent node', `${d.registerTtl / 1000}`],
   register_interval: ['seconds between re-registrations', `${d.registerInterval / 1000}`],
   client_request_timeout: ['per-call budget (Go duration: 500ms, 5s)', `${d.timeout / 1000}s`],
@@ -34,7 +35,8 @@ const ABOUT: Readonly<Record<string, [string, string]>> = Object.freeze({
 
 /** The help text: one line per flag with its environment variable and default. */
 export function helpText(): string {
-  const rows = FLAGS.map((f) => [`--${f.flag}`, envName(f.flag), ...(ABOUT[f.flag] ?? ['', ''])]);
+  // A flag added without a line here still shows, pointing at the README's table.
+  const rows = FLAGS.map((f) => [`--${f.flag}`, envName(f.flag), ...(ABOUT[f.flag] ?? ['see the README, Configuration', 'see README'])]);
   const w = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map(([flag, env, about, def]) => `  ${flag.padEnd(w[0])}  ${env.padEnd(w[1])}  ${about} (default ${def})`);
   return ['micro-nats flags (--flag=value or --flag value; each also read from its environment variable):', ...lines,
