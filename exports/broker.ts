@@ -2,6 +2,7 @@
 export type { Broker, Event, Delivery, Subscriber, BrokerOptions, SubscribeOptions, PublishOptions, DisconnectOptions, Handler,
   ErrorHandler } from '../lib/broker';
 export { BaseBroker, type Drainable } from '../lib/broker/base';
+export { EventsDroppedError } from '../lib/broker/dispatch';
 export { NatsBroker, type NatsBrokerOptions } from '../lib/broker/nats';
 export { MemoryBroker, type MemoryBrokerOptions } from '../lib/broker/memory';
 export { MemoryBus } from '../lib/broker/memory-bus';

@@ -2,6 +2,7 @@ import type { Message } from '../transport/index';
 import type { Broker, BrokerOptions, DisconnectOptions, ErrorHandler, Handler, PublishOptions, SubscribeOptions,
   Subscriber } from './index';
 import { checkMillis } from '../config/check';
+import type { DispatchLimits } from './dispatch';
 import { BROKER_ID, resolveBrokerOptions, within } from './options';
 
 /** What the broker needs of its subscriptions to end them on disconnect. */
@@ -30,6 +31,8 @@ export abstract class BaseBroker<S extends Drainable> implements Broker {
   protected readonly forget = (s: S): void => { this.subs.delete(s); };
   /** Given to subscriptions: the error handler in force when a handler fails (init may change it). */
   protected readonly errorHandler = (): ErrorHandler => this.opts.errorHandler;
+  /** Given to subscriptions: the handler and queue bounds in force (init may change them). */
+  protected readonly limits = (): DispatchLimits => this.opts;
 
   constructor(options: BrokerOptions) {
     this.opts = resolveBrokerOptions(options);

@@ -92,6 +92,17 @@ export interface BrokerOptions {
    * cancelled, but disconnect stops waiting and later messages are not delivered). Default 5 000.
    */
   drainTimeout?: number;
+  /**
+   * Async handlers of one subscription running at once (core NATS and memory; JetStream is bounded by its
+   * consumer's unacked limit instead). Later events wait for one in a FIFO. Default 1 024.
+   */
+  maxHandlers?: number;
+  /**
+   * Events of one subscription waiting for a handler; past it events are dropped (at-most-once), counted and
+   * reported to `errorHandler` as an `EventsDroppedError` (503, `dropped` = the count) at most once a second.
+   * Default 8 192.
+   */
+  maxPending?: number;
 }
 
 /** A subscription; ends with `unsubscribe()` or with the broker's `disconnect()`. */

@@ -3,7 +3,7 @@ import { badRequest, payloadTooLarge } from '../errors';
 import { checkSubject } from '../nats/subject';
 import type { Message } from '../transport/index';
 import { BaseBroker, type Drainable } from './base';
-import { Dispatcher, PlainEvent } from './dispatch';
+import { Dispatcher, PlainEvent, type DispatchLimits } from './dispatch';
 import type { BrokerOptions, ErrorHandler, Handler, PublishOptions, SubscribeOptions, Subscriber } from './index';
 import { MemoryBus, type BusSubscription } from './memory-bus';
 import { BROKER_ID, checkHandler, checkMessage, notConnected, queueOf, TopicCheck } from './options';
@@ -30,8 +30,9 @@ class MemorySubscriber implements Subscriber, BusSubscription, Drainable {
 
   constructor(private readonly bus: MemoryBus, readonly subject: string, handler: Handler,
               readonly queue: string | undefined,
-              onError: () => ErrorHandler, private readonly forget: (s: MemorySubscriber) => void) {
-    this.dispatcher = new Dispatcher(handler, onError);
+              onError: () => ErrorHandler, private readonly forget: (s: MemorySubscriber) => void,
+              limits?: () => DispatchLimits) {
+    this.dispatcher = new Dispatcher(handler, onError, limits);
     bus.add(this);
   }
 
@@ -61,6 +62,7 @@ class MemorySubscriber implements Subscriber, BusSubscription, Drainable {
     this.stopped = true;
     this.bus.remove(this);
     this.backlog = [];
+    this.dispatcher.clear();
   }
 
   private deliverBacklog(): void {
@@ -110,7 +112,7 @@ export class MemoryBroker extends BaseBroker<MemorySubscriber> {
     checkSubject(topic, 'topic', true);
     const queue = queueOf(opts);
     checkHandler(handler);
-    const sub = new MemorySubscriber(this.bus, topic, handler, queue, this.errorHandler, this.forget);
+    const sub = new MemorySubscriber(this.bus, topic, handler, queue, this.errorHandler, this.forget, this.limits);
     this.subs.add(sub);
     return sub;
   }

@@ -3,7 +3,7 @@ import { bodyOf, readHeaders } from '../nats/message';
 import { decodeBrokerEnvelope } from '../protocol/mucp';
 import type { ReadHeaders } from '../nats/headers';
 import type { Message } from '../transport/index';
-import { BrokerEvent, Dispatcher, PlainEvent } from './dispatch';
+import { BrokerEvent, Dispatcher, PlainEvent, type DispatchLimits } from './dispatch';
 import type { ErrorHandler, Handler, SubscribeOptions, Subscriber } from './index';
 
 const EMPTY = new Uint8Array(0);
@@ -41,8 +41,8 @@ export class NatsSubscriber implements Subscriber {
 
   constructor(private readonly nc: NatsConnection, private readonly subject: string, handler: Handler,
               private readonly queue: string | undefined, onError: () => ErrorHandler,
-              private readonly forget: (s: NatsSubscriber) => void) {
-    this.dispatcher = new Dispatcher(handler, onError);
+              private readonly forget: (s: NatsSubscriber) => void, limits?: () => DispatchLimits) {
+    this.dispatcher = new Dispatcher(handler, onError, limits);
     this.sub = nc.subscribe(subject, { queue, callback: (err, msg) => this.onMessage(err, msg) });
   }
 
@@ -69,6 +69,7 @@ export class NatsSubscriber implements Subscriber {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.dispatcher.clear();
     if (!this.sub.isClosed() && !this.nc.isClosed()) {
       try { this.sub.unsubscribe(); } catch { /* connection closing: it ends with it */ }
     }

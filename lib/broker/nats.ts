@@ -65,7 +65,7 @@ export class NatsBroker extends BaseBroker<NatsSubscriber> {
     checkSubject(topic, 'topic', true);
     const queue = queueOf(opts);
     checkHandler(handler);
-    const sub = new NatsSubscriber(nc, topic, handler, queue, this.errorHandler, this.forget);
+    const sub = new NatsSubscriber(nc, topic, handler, queue, this.errorHandler, this.forget, this.limits);
     this.subs.add(sub);
     // In place on the server before we resolve, so a publish from another connection reaches it.
     // Bounded: while NATS reconnects a flush waits, and nats.js subscribes again once it is back anyway.

@@ -52,6 +52,12 @@ export const DEFAULT_LOG_LEVEL = 'info';
 /** Bound on a draining broker disconnect. */
 export const DEFAULT_DRAIN_TIMEOUT = 5_000;
 /**
+ * Async event handlers of one subscription (core NATS, memory) running at once, and events waiting for
+ * one; past both, events are dropped and reported. A waiting event holds its message (~1 KiB typical).
+ */
+export const DEFAULT_BROKER_MAX_HANDLERS = 1_024;
+export const DEFAULT_BROKER_MAX_PENDING = 8_192;
+/**
  * Requests a server runs at once; past it a request is refused at once with 503 (`micro.server.refused`),
  * its handler not run, so the caller tries another node. A request waiting in a handler holds ~3 KiB, so
  * this bounds that to ~50 MiB, well inside a small (2-core, 512 MiB) service, while a burst of 10 000
