@@ -208,7 +208,7 @@ export class NatsListener implements Listener {
     try {
       m = envelope ? decodeEnvelope(data) : { header: raw ?? {}, body: data };
     } catch (err) {
-      return this.reject(reply, err as MicroError);
+      return this.reject(reply, err as MicroError, envelope);
     }
     if (isEndOfStream(m)) {
       // go-micro's client closing a stream: it expects no answer, and for a socket we no longer hold there is
@@ -219,7 +219,7 @@ export class NatsListener implements Listener {
     if (s) return this.push(s, m);
     if (!keepsSocket(m.header)) return this.hand(new OneShotSocket(this, reply, envelope, m));
     if (this.sockets.size >= this.opts.maxSockets) {
-      if (m.header[Header.Stream] !== undefined) return this.reject(reply, refused(`${this.subject} holds ${this.opts.maxSockets} sockets, its limit`));
+      if (m.header[Header.Stream] !== undefined) return this.reject(reply, refused(`${this.subject} holds ${this.opts.maxSockets} sockets, its limit`), envelope);
       return this.hand(new OneShotSocket(this, reply, envelope, m));
     }
     const kept = new NatsServerSocket(this, reply, envelope);
@@ -245,8 +245,12 @@ export class NatsListener implements Listener {
   }
 
   /** Answers a message that cannot become a socket with a Micro-Error, in the sender's framing. */
-  private reject(reply: string, err: MicroError): void {
-    try { publish(this.nc, reply, encodeEnvelope(errorFrame(undefined, err)), undefined); } catch { /* sender times out */ }
+  private reject(reply: string, err: MicroError, envelope: boolean): void {
+    const m = errorFrame(undefined, err);
+    try {
+      if (envelope) publish(this.nc, reply, encodeEnvelope(m), undefined);
+      else publish(this.nc, reply, m.body, toNatsHeaders(m.header));
+    } catch { /* sender times out */ }
   }
 
   private hand(s: Socket): void {

@@ -2,6 +2,8 @@
  * Registry announcements from anyone on the NATS: a flood of fresh node ids and nodes with unusable
  * addresses. The caller's cache stays bounded, bad nodes are never selected, and calls keep succeeding.
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { buildComponents, type Components } from '../../lib/components';
@@ -101,6 +103,69 @@ describe('Hostile: a node whose address the transport refuses', () => {
       await client.close();
       await transport.close();
       await c.close();
+    }
+  });
+});
+
+interface CallerStats { heap: number; ok: number; failed: number; nodes: number }
+
+/** test/fixtures/hostile-caller.ts in a child with `heapMiB` of heap, calling `service` once started. */
+function startCaller(service: string, heapMiB: number): Promise<{ stats(): Promise<CallerStats>; start(): void; kill(): void }> {
+  const proc: ChildProcess = fork(join(__dirname, '..', 'fixtures', 'hostile-caller.js'), [natsUrl(), service],
+    { execArgv: ['--expose-gc', `--max-old-space-size=${heapMiB}`], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const kill = () => proc.kill('SIGKILL');
+  process.once('exit', kill);
+  let exited: Error | undefined;
+  proc.once('exit', (code, signal) => { exited = new Error(`caller exited with ${code ?? signal}`); });
+  const stats = () => new Promise<CallerStats>((resolve, reject) => {
+    if (exited) return reject(exited);
+    const onExit = () => reject(exited);
+    proc.once('exit', onExit);
+    proc.once('message', (m) => { proc.removeListener('exit', onExit); resolve(m as CallerStats); });
+    proc.send('stats');
+  });
+  return new Promise((resolve, reject) => {
+    proc.once('message', () => resolve({ stats, start: () => proc.send('start'), kill: () => { process.removeListener('exit', kill); kill(); } }));
+    proc.once('exit', (code) => reject(new Error(`caller exited with ${code} before it was ready`)));
+  });
+}
+
+describe('Hostile: a caller in a heap-capped process under a node-id flood', function () {
+  this.timeout(60_000);
+
+  it('keeps its heap bounded under 12,000 fresh node ids per announcement, 5 a second, while its calls succeed', async () => {
+    const name = `capped-${process.pid}`;
+    const server = buildComponents({ address: natsUrl(), adr32: { enabled: false } });
+    const s = server.server({ name });
+    s.handle('Echo.call', (req: unknown) => req);
+    await s.start();
+    const real = s.service();
+    const nc = await connect({ servers: natsUrl() });
+    const caller = await startCaller(name, 64);
+    try {
+      caller.start();
+      await sleep(300);  // warm-up: code paths compiled, buffers grown
+      const before = await caller.stats();
+      const address = real.nodes[0].address;
+      // 12 000 nodes with short ids and empty metadata: ~700 KiB, inside NATS's 1 MiB max_payload.
+      for (let round = 0; round < 20; round++) {
+        const ns = Array.from({ length: 12_000 }, (_, i) => ({ id: `f${round}-${i}`, address, metadata: {} }));
+        nc.publish(DEFAULT_WATCH_TOPIC, encodeJSON(toResult('update', { ...real, nodes: ns })));
+        await nc.flush();
+        await sleep(200);
+      }
+      await sleep(300);
+      const after = await caller.stats();
+      expect(after.nodes).to.equal(DEFAULT_CACHE_MAX_NODES);
+      expect(after.failed).to.equal(0);
+      // Calls kept going through the flood (~4 s): at least a few hundred, not the ~10 a second of a rebuilt cache.
+      expect(after.ok - before.ok).to.be.above(400);
+      // 240 000 ids held would be > 30 MiB; the cache holds 256 nodes.
+      expect(after.heap - before.heap).to.be.below(8 * 1024 * 1024);
+    } finally {
+      caller.kill();
+      await nc.close();
+      await server.close();
     }
   });
 });

@@ -8,7 +8,7 @@ import { SocketPool } from '../../lib/client/pool';
 import { buildComponents, type Components } from '../../lib/components';
 import type { NatsListener } from '../../lib/transport/nats-listener';
 import type { Listener, ListenOptions } from '../../lib/transport';
-import { Codes } from '../../lib/errors';
+import { Codes, MicroError, REFUSED_ID } from '../../lib/errors';
 import type { Message, Socket } from '../../lib/transport';
 import { MemoryTransport } from '../../lib/transport/memory';
 import { NatsTransport } from '../../lib/transport/nats';
@@ -120,5 +120,43 @@ describe('Hostile: a client whose nodes keep being replaced', () => {
     }
     expect(pool.size()).to.equal(10);
     await pool.close();
+  });
+});
+
+describe('Hostile: streams past the kept-socket cap', function () {
+  this.timeout(30_000);
+
+  it('refuses a stream with 503 micro.server.refused once maxSockets sockets are kept, and serves again when they close', async () => {
+    const transport = new NatsTransport({ servers: natsUrl(), maxSockets: 2 });
+    const c = buildComponents({ transport, registry: 'memory', broker: 'memory', adr32: { enabled: false } });
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const s = c.server({ name: `capped-streams-${process.pid}` });
+    s.handle('Feed.items', async function* () { yield 1; await gate; yield 2; }, { stream: true });
+    await s.start();
+    try {
+      // Two streams held open past their first item: the listener keeps a socket for each.
+      const held = [0, 1].map(() => c.client.stream<number>(s.name, 'Feed.items', {})[Symbol.asyncIterator]());
+      for (const it of held) expect((await it.next()).value).to.equal(1);
+      const err = await rejection(c.client.stream<number>(s.name, 'Feed.items', {})[Symbol.asyncIterator]().next());
+      expect(err).to.be.instanceOf(MicroError);
+      expect((err as MicroError).code).to.equal(Codes.Unavailable);
+      expect((err as MicroError).id).to.equal(REFUSED_ID);
+      open();
+      for (const it of held) {
+        expect((await it.next()).value).to.equal(2);
+        expect((await it.next()).done).to.equal(true);
+      }
+      // Their sockets are gone: a new stream is served.
+      await waitFor(async () => {
+        const items: number[] = [];
+        try { for await (const v of c.client.stream<number>(s.name, 'Feed.items', {})) items.push(v); } catch { return false; }
+        return items.length === 2;
+      }, 'a stream served again', 5_000);
+    } finally {
+      open();
+      await c.close();
+      await transport.close();
+    }
   });
 });
