@@ -202,6 +202,30 @@ describe('registry cache', function () {
     expect(cache.toString()).to.equal('memory');
   });
 
+  it('evicts each of 20,000 nodes in constant time (by id and by address), the view rebuilt once at the next lookup', async () => {
+    const store = new MemoryRegistryStore();
+    const a = closer.add(new MemoryRegistry({ store }));
+    const cache = closer.add(new CachedRegistry(closer.add(new MemoryRegistry({ store })), { maxNodes: 20_000 }));
+    const name = uniqueName('many');
+    const endpoints = Array.from({ length: 50 }, (_, i) => ({ name: `E.m${i}`, request: { name: 'R', type: 'R', values: [] }, response: undefined, metadata: {} }));
+    // Two nodes per address: evicting an address drops both.
+    const nodes = Array.from({ length: 20_000 }, (_, i) => ({ id: `n${i}`, address: `addr.${i % 10_000}`, metadata: {} }));
+    await a.register(svc(name, '1', nodes, { endpoints } as never));
+    expect(nodes.length).to.equal((await cache.getService(name))[0].nodes.length);
+    const t0 = performance.now();
+    let dropped = 0;
+    for (let i = 0; i < 5_000; i++) dropped += cache.evict(name, `n${i}`) + cache.evict(name, `addr.${i}`);
+    const ms = performance.now() - t0;
+    // 5 000 by id, then their 5 000 addresses, which still hold their twins n10000-n14999.
+    expect(dropped).to.equal(10_000);
+    expect(cache.evict(name, 'n0')).to.equal(0);
+    const left = (await cache.getService(name))[0].nodes.map((n) => n.id);
+    expect(left).to.have.length(10_000);
+    expect(left).to.include('n5000').and.include('n19999').and.not.include('n10000');
+    // Scanning and rebuilding the service per eviction took ~seconds here; constant time takes milliseconds.
+    expect(ms).to.be.below(500);
+  });
+
   it('after close(), lookups reject 503', async () => {
     const { holder, cache } = await setup();
     const name = uniqueName('closing');

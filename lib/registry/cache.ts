@@ -12,7 +12,9 @@
  * - bounded whatever is announced: nodes that are not usable ({@link isUsableNode}: an address a request can
  *   go to, bounded id and metadata) are dropped on the way in; at most `maxNodes` nodes per service (further
  *   new ids are ignored until some expire, so a flood of fresh ids cannot push known nodes out) and
- *   `maxServices` names (a new one forgets the oldest), so eviction and view rebuilds cost at most `maxNodes`.
+ *   `maxServices` names (a new one forgets the oldest). Nodes are indexed by id and address, so a node
+ *   is added, refreshed or evicted in O(1); the frozen view is rebuilt (O(nodes), at most `maxNodes`) once,
+ *   at the next lookup after changes, however many events or evictions came in between.
  * Lookups return shared, frozen arrays: do not mutate them.
  */
 import {
@@ -34,12 +36,19 @@ export interface CacheOptions {
   maxServices?: number;
 }
 
-interface CachedNode { node: Node; seen: number }
-interface CachedVersion { meta: Service; sig: string; nodes: Map<string, CachedNode> }
+interface CachedNode { node: Node; seen: number; version: CachedVersion }
+/** One version: its frozen description (built when it changes, without nodes) and its nodes by id. */
+interface CachedVersion { shell: Omit<Service, 'nodes'>; sig: string; nodes: Map<string, CachedNode> }
 interface Entry {
   versions: Map<string, CachedVersion>;
-  /** The frozen answer to lookups; empty when no live node. */
+  /** Nodes of every version by id and by address: what `evict` finds in O(1). */
+  index: Map<string, Set<CachedNode>>;
+  /** Nodes of every version. */
+  count: number;
+  /** The frozen answer to lookups; empty when no live node. Stale while `dirty`. */
   view: readonly Service[];
+  /** Nodes changed since the view was built. */
+  dirty: boolean;
   /** When the first node expires (the view must then be pruned). */
   expiresAt: number;
   /** The last non-empty view, served when the registry fails. */
@@ -50,12 +59,6 @@ interface Entry {
 }
 
 const EMPTY: readonly Service[] = Object.freeze([]);
-
-function nodeCount(e: Entry): number {
-  let n = 0;
-  for (const v of e.versions.values()) n += v.nodes.size;
-  return n;
-}
 
 function deepFreeze<T>(x: T): T {
   if (x && typeof x === 'object' && !Object.isFrozen(x)) {
@@ -129,19 +132,18 @@ export class CachedRegistry implements NodeCache {
     const e = this.entries.get(name);
     if (e === undefined || this.watcher === undefined) return undefined;
     if (Date.now() >= e.expiresAt) this.prune(e, Date.now());
+    if (e.dirty) this.rebuild(e);
     return e.view.length > 0 ? e.view : undefined;
   }
 
   /** Drops the nodes of `service` whose id or address is `node` at once. Returns how many were dropped. */
   evict(service: string, node: string): number {
     const e = this.entries.get(service);
-    if (!e) return 0;
-    let dropped = 0;
-    for (const v of e.versions.values()) {
-      for (const [id, c] of v.nodes) if (id === node || c.node.address === node) { v.nodes.delete(id); dropped++; }
-    }
-    if (dropped > 0) this.rebuild(e, Date.now());
-    return dropped;
+    const found = e?.index.get(node);
+    if (!e || !found) return 0;
+    const n = found.size;
+    for (const c of [...found]) drop(e, c);
+    return n;
   }
 
   /** Stops the watch and forgets everything. Does not close the registry behind. Idempotent. */
@@ -168,10 +170,10 @@ export class CachedRegistry implements NodeCache {
     let e = this.entries.get(name);
     if (!e) {
       if (this.entries.size >= this.maxServices) this.entries.delete(this.entries.keys().next().value!);
-      e = { versions: new Map(), view: EMPTY, expiresAt: Infinity, notFoundUntil: 0 };
+      e = { versions: new Map(), index: new Map(), count: 0, view: EMPTY, dirty: false, expiresAt: Infinity, notFoundUntil: 0 };
       this.entries.set(name, e);
     }
-    if (this.watcher && e.view.length === 0 && Date.now() < e.notFoundUntil) throw new RegistryNotFoundError(name);
+    if (this.watcher && e.count === 0 && Date.now() < e.notFoundUntil) throw new RegistryNotFoundError(name);
     // events from here on (watch start included) count as newer than the query's answer
     const start = Date.now();
     e.tombstones = new Map();
@@ -191,6 +193,7 @@ export class CachedRegistry implements NodeCache {
   }
 
   private stale(e: Entry, err: unknown): Service[] {
+    if (e.dirty) this.rebuild(e);
     if (e.lastGood) return e.lastGood as Service[];
     throw err;
   }
@@ -219,51 +222,42 @@ export class CachedRegistry implements NodeCache {
     if (!e) return;
     const now = Date.now();
     const s = r.service;
-    let changed = false;
     if (r.action === 'delete') {
       const v = e.versions.get(s.version);
       const ids = s.nodes.length > 0 ? s.nodes.map((n) => n.id) : v ? [...v.nodes.keys()] : [];
       for (const id of ids) {
-        if (v?.nodes.delete(id)) changed = true;
+        const c = v?.nodes.get(id);
+        if (c) drop(e, c);
         e.tombstones?.set(id, now);
       }
     } else {
-      changed = this.upsert(e, s, now);
+      this.upsert(e, s, now);
       for (const n of s.nodes) e.tombstones?.delete(n.id);
       if (s.nodes.length > 0) e.notFoundUntil = 0;
     }
-    if (changed) this.rebuild(e, now);
   }
 
-  /** Merges a service version into an entry; returns whether the view changes (not just timestamps). */
-  private upsert(e: Entry, s: Service, now: number): boolean {
-    if (typeof s.version !== 'string' || s.version.length > MAX_NAME_LENGTH || !Array.isArray(s.nodes)) return false;
+  /** Merges a service version into an entry, marking the view dirty when it changes (not just timestamps). */
+  private upsert(e: Entry, s: Service, now: number): void {
+    if (typeof s.version !== 'string' || s.version.length > MAX_NAME_LENGTH || !Array.isArray(s.nodes)) return;
     const sig = JSON.stringify([s.metadata, s.endpoints]);
     let v = e.versions.get(s.version);
-    let changed = false;
-    if (!v) {
-      v = { meta: s, sig, nodes: new Map() };
-      e.versions.set(s.version, v);
-      changed = true;
-    } else if (v.sig !== sig) {
-      v.meta = s;
+    if (v && v.sig !== sig) {
+      v.shell = shellOf(s);
       v.sig = sig;
-      changed = true;
+      e.dirty = true;
     }
-    let total = -1;
     for (const n of s.nodes) {
       if (!isUsableNode(n)) continue;
-      const c = v.nodes.get(n.id);
+      const c = v?.nodes.get(n.id);
       if (c && c.node.address === n.address && sameMetadata(c.node.metadata, n.metadata ?? {})) { c.seen = now; continue; }
-      if (!c) {
-        if (total < 0) total = nodeCount(e);
-        if (total >= this.maxNodes) continue;
-        total++;
-      }
-      v.nodes.set(n.id, { node: deepFreeze({ id: n.id, address: n.address, metadata: { ...n.metadata } }), seen: now });
-      changed = true;
+      if (c) { replace(e, c, n, now); continue; }
+      if (e.count >= this.maxNodes) continue;
+      // A version exists only while it has nodes: versions announced without a usable node cost nothing.
+      if (!v) e.versions.set(s.version, (v = { shell: shellOf(s), sig, nodes: new Map() }));
+      add(e, { node: frozenNode(n), seen: now, version: v });
+      if (now + this.ttl < e.expiresAt) e.expiresAt = now + this.ttl;
     }
-    return changed;
   }
 
   /** A query's answer replaces what it covers: nodes that neither answered nor announced since `start` go. */
@@ -273,42 +267,82 @@ export class CachedRegistry implements NodeCache {
       const live = s.nodes.filter((n) => !((e.tombstones?.get(n.id) ?? -1) >= start));
       this.upsert(e, { ...s, nodes: live }, now);
     }
-    for (const v of e.versions.values()) for (const [id, c] of v.nodes) if (c.seen < start) v.nodes.delete(id);
-    this.rebuild(e, now);
+    for (const v of [...e.versions.values()]) for (const c of [...v.nodes.values()]) if (c.seen < start) drop(e, c);
+    this.rebuild(e);
   }
 
-  /** Drops expired nodes; rebuilds the view only when some went. */
+  /** Drops expired nodes and finds the next expiry. */
   private prune(e: Entry, now: number): void {
-    let dropped = false;
     let next = Infinity;
-    for (const v of e.versions.values()) {
-      for (const [id, c] of v.nodes) {
+    for (const v of [...e.versions.values()]) {
+      for (const c of [...v.nodes.values()]) {
         const exp = c.seen + this.ttl;
-        if (exp <= now) { v.nodes.delete(id); dropped = true; } else if (exp < next) next = exp;
+        if (exp <= now) drop(e, c); else if (exp < next) next = exp;
       }
     }
-    if (dropped) this.rebuild(e, now);
-    else e.expiresAt = next;
+    e.expiresAt = next;
   }
 
-  /** Recomputes the frozen view and the next expiry from the entry's nodes. */
-  private rebuild(e: Entry, now: number): void {
+  /** Recomputes the frozen view from the entry's nodes (all live: prune ran when the first one expired). */
+  private rebuild(e: Entry): void {
     const view: Service[] = [];
-    let next = Infinity;
-    for (const [version, v] of e.versions) {
+    for (const v of e.versions.values()) {
       const nodes: Node[] = [];
-      for (const [id, c] of v.nodes) {
-        const exp = c.seen + this.ttl;
-        if (exp <= now) { v.nodes.delete(id); continue; }
-        if (exp < next) next = exp;
-        nodes.push(c.node);
-      }
-      if (nodes.length === 0) { e.versions.delete(version); continue; }
-      const m = v.meta;
-      view.push(deepFreeze({ name: m.name, version: m.version, metadata: { ...m.metadata }, endpoints: structuredClone(m.endpoints), nodes }));
+      for (const c of v.nodes.values()) nodes.push(c.node);
+      view.push(Object.freeze({ ...v.shell, nodes: Object.freeze(nodes) }) as Service);
     }
     e.view = view.length > 0 ? Object.freeze(view) : EMPTY;
-    e.expiresAt = next;
+    e.dirty = false;
     if (view.length > 0) e.lastGood = e.view;
   }
+}
+
+/** A version's description without nodes, frozen: built when the version's metadata or endpoints change. */
+function shellOf(s: Service): Omit<Service, 'nodes'> {
+  return deepFreeze({ name: s.name, version: s.version, metadata: { ...s.metadata }, endpoints: structuredClone(s.endpoints) });
+}
+
+function indexAdd(e: Entry, key: string, c: CachedNode): void {
+  const set = e.index.get(key);
+  if (set) set.add(c); else e.index.set(key, new Set([c]));
+}
+
+function indexRemove(e: Entry, key: string, c: CachedNode): void {
+  const set = e.index.get(key);
+  if (set?.delete(c) && set.size === 0) e.index.delete(key);
+}
+
+function frozenNode(n: Node): Node {
+  return deepFreeze({ id: n.id, address: n.address, metadata: { ...n.metadata } });
+}
+
+/** A known node announced with another address or metadata: changed in place. */
+function replace(e: Entry, c: CachedNode, n: Node, now: number): void {
+  indexRemove(e, c.node.address, c);
+  c.node = frozenNode(n);
+  c.seen = now;
+  indexAdd(e, c.node.address, c);
+  indexAdd(e, c.node.id, c);
+  e.dirty = true;
+}
+
+/** Adds a node to its version and the index. */
+function add(e: Entry, c: CachedNode): void {
+  c.version.nodes.set(c.node.id, c);
+  indexAdd(e, c.node.id, c);
+  indexAdd(e, c.node.address, c);
+  e.count++;
+  e.dirty = true;
+}
+
+/** Removes a node from its version (and the version once empty) and from the index: O(1). */
+function drop(e: Entry, c: CachedNode): void {
+  const v = c.version;
+  if (v.nodes.get(c.node.id) !== c) return;
+  v.nodes.delete(c.node.id);
+  if (v.nodes.size === 0 && e.versions.get(v.shell.version) === v) e.versions.delete(v.shell.version);
+  indexRemove(e, c.node.id, c);
+  indexRemove(e, c.node.address, c);
+  e.count--;
+  e.dirty = true;
 }
