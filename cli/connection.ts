@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { bootstrap, MicroError, silentLogger, type App } from 'micro-nats';
-import { parseServers, redact, splitCredentials } from 'micro-nats/components';
+import { checkInboxPrefix, parseServers, redact, splitCredentials } from 'micro-nats/components';
 import { CliError, Exit } from './exit';
 
 /** The connection flags as commander parses them (keys keep go-micro's underscores). */
@@ -18,6 +18,7 @@ export interface ConnectionFlags {
   server?: string; address?: string; user?: string; password?: string; token?: string; creds?: string;
   tlscert?: string; tlskey?: string; tlsca?: string;
   registry_address?: string; transport_address?: string; broker_address?: string;
+  inbox_prefix?: string;
 }
 
 /** How long connecting may take before the command gives up: a CLI must not hang on a bad address. */
@@ -43,6 +44,7 @@ export function connectionOptions(cmd: Command, o: { address?: boolean } = {}): 
     .addOption(new Option('--registry_address <urls>', 'NATS servers of the registry only').hideHelp())
     .addOption(new Option('--transport_address <urls>', 'NATS servers of the transport only').hideHelp())
     .addOption(new Option('--broker_address <urls>', 'NATS servers of the broker only').hideHelp())
+    .option('--inbox_prefix <prefix>', 'prefix of the reply subjects the CLI subscribes (default: $MICRO_INBOX_PREFIX, _INBOX)')
     .option('--json', 'machine-readable JSON output on stdout');
 }
 
@@ -59,6 +61,21 @@ export function mergedFlags(cmd: Command): ConnectionFlags & { json?: boolean } 
 export function resolveServers(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string {
   const pick = [flags.server, flags.address, env.MICRO_ADDRESS, env.NATS_URL].find((s) => s !== undefined && s.trim() !== '');
   return pick ?? DEFAULT_SERVER;
+}
+
+/**
+ * The reply-subject prefix: `--inbox_prefix`, then `MICRO_INBOX_PREFIX` (as services read it), else undefined
+ * (nats.js's `_INBOX`). Exit 1 for one that does not start with `_` or has spaces or wildcards.
+ */
+export function resolveInboxPrefix(flags: ConnectionFlags, env: NodeJS.ProcessEnv): string | undefined {
+  const [value, option] = flags.inbox_prefix !== undefined ? [flags.inbox_prefix, '--inbox_prefix'] : [env.MICRO_INBOX_PREFIX?.trim() || undefined, 'MICRO_INBOX_PREFIX'];
+  if (value === undefined) return undefined;
+  try {
+    checkInboxPrefix(option, value);
+  } catch (err) {
+    throw new CliError((err as Error).message, Exit.Usage);
+  }
+  return value;
 }
 
 /** nats.js connection options from the credential and TLS flags, with a short connect timeout. */
@@ -91,7 +108,7 @@ function readInput(file: string, flag: string): Uint8Array {
  */
 export async function openClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Promise<App> {
   const servers = resolveServers(flags, env);
-  const argv = GO_MICRO_FLAGS.flatMap((f) => (flags[f] !== undefined ? [`--${f}`, flags[f]!] : []));
+  const argv = [...GO_MICRO_FLAGS, 'inbox_prefix' as const].flatMap((f) => (flags[f] !== undefined ? [`--${f}`, flags[f]!] : []));
   // MICRO_ADDRESS and NATS_URL are resolved above, below the flags; bootstrap must not read them again over them.
   const { MICRO_ADDRESS: _a, NATS_URL: _n, ...rest } = env;
   let app: App;
@@ -128,7 +145,8 @@ export async function openNats(flags: ConnectionFlags, env: NodeJS.ProcessEnv = 
   try {
     // nats.js ignores credentials in a URL (and may read a password as the port): they become options.
     const split = splitCredentials(parseServers(servers));
-    return await connect({ ...split.credentials, ...natsOptions(flags), servers: split.servers });
+    const inboxPrefix = resolveInboxPrefix(flags, env);
+    return await connect({ ...split.credentials, ...natsOptions(flags), servers: split.servers, ...(inboxPrefix ? { inboxPrefix } : {}) });
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(redact(`cannot connect to NATS at ${servers}: ${(err as Error).message}`), Exit.Unreachable,

@@ -18,3 +18,4 @@ export * as mucp from '../lib/protocol/mucp';
 export { NatsConnector, type NatsConnectorOptions, type ConnectionEvent, type ConnectionEvents,
   type ConnectionListener } from '../lib/nats/connection';
 export { parseServers, redact, splitCredentials, type UrlCredentials } from '../lib/nats/servers';
+export { checkInboxPrefix } from '../lib/config/check';

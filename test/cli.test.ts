@@ -367,6 +367,36 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
     }
   });
 
+  it('stats subscribes its replies under --inbox_prefix or MICRO_INBOX_PREFIX (a user allowed only _I_CLI.> gets answers)', async () => {
+    const config = `authorization { users = [
+      { user: svc, password: "svc-pw" }
+      { user: cli, password: "cli-pw", permissions: { publish = { allow = ["$SRV.>"] }, subscribe = { allow = ["_I_CLI.>"] } } }
+    ] }`;
+    const secured = await startNatsServer({ config });
+    const svc = await connect({ servers: secured.url, user: 'svc', pass: 'svc-pw' });
+    try {
+      svc.subscribe('$SRV.STATS.fixture', { callback: (_e, m) => { m.respond(JSON.stringify(STATS_FIXTURE)); } });
+      await svc.flush();
+      const login = ['stats', 'fixture', '--wait', '300ms', '--json', '--user', 'cli', '--password', 'cli-pw'];
+      const [flag, viaEnv, refused, bad] = await Promise.all([
+        runCli([...login, '--inbox_prefix', '_I_CLI'], { NATS_URL: secured.url }),
+        runCli(login, { NATS_URL: secured.url, MICRO_INBOX_PREFIX: '_I_CLI' }),
+        runCli(login, { NATS_URL: secured.url }),  // _INBOX: the server refuses the reply subscription
+        runCli([...login, '--inbox_prefix', 'I_CLI'], { NATS_URL: secured.url }),
+      ]);
+      expect(flag.code, flag.stderr).to.equal(0);
+      expect(JSON.parse(flag.stdout)).to.deep.equal([STATS_FIXTURE]);
+      expect(viaEnv.code, viaEnv.stderr).to.equal(0);
+      expect(JSON.parse(viaEnv.stdout)).to.deep.equal([STATS_FIXTURE]);
+      expect(refused.code).to.not.equal(0);
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.contain('--inbox_prefix');
+    } finally {
+      await svc.close();
+      await secured.stop();
+    }
+  });
+
   it('usage errors exit 1; --help lists the commands and the exit codes', async () => {
     const [badJson, unknown, badCount, help] = await Promise.all([
       // Bad input is reported as such even where NATS is unreachable: it is read before connecting.

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { createInbox, type NatsConnection } from '@nats-io/transport-node';
-import { mergedFlags, openNats } from '../connection';
+import { mergedFlags, openNats, resolveInboxPrefix } from '../connection';
 import { CliError, Exit } from '../exit';
 import { parseDuration } from '../input';
 import { out, outJson, table, withProgress } from '../output';
@@ -21,8 +21,8 @@ interface StatsResponse {
 }
 
 /** Publishes one request and collects every answer that arrives within `waitMs` (at most {@link MAX_ANSWERS}). */
-async function gather(nc: NatsConnection, subject: string, waitMs: number): Promise<StatsResponse[]> {
-  const inbox = createInbox();
+async function gather(nc: NatsConnection, subject: string, waitMs: number, inboxPrefix: string | undefined): Promise<StatsResponse[]> {
+  const inbox = createInbox(inboxPrefix);
   const sub = nc.subscribe(inbox, { max: MAX_ANSWERS });
   const timer = setTimeout(() => sub.unsubscribe(), waitMs);
   nc.publish(subject, '', { reply: inbox });
@@ -52,7 +52,7 @@ async function stats(service: string | undefined, f: ReturnType<typeof mergedFla
     const prefix = process.env.MICRO_ADR32_PREFIX?.trim() || '$SRV';
     const subject = service ? `${prefix}.STATS.${service}` : `${prefix}.STATS`;
     const waitMs = f.wait ?? 500;
-    const answers = await withProgress(`gathering ${subject} answers`, gather(nc, subject, waitMs));
+    const answers = await withProgress(`gathering ${subject} answers`, gather(nc, subject, waitMs, resolveInboxPrefix(f, process.env)));
     if (answers.length === 0) {
       throw new CliError(`no service answered ${subject} within ${waitMs} ms`, Exit.Unsupported,
         'stats come from services that speak the NATS Service API (ADR-32), which micro-nats services do unless started with '
