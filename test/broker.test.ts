@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { Broker, BrokerOptions, Event } from '../lib/broker/index';
 import { NatsBroker } from '../lib/broker/nats';
-import { Codes, MicroError } from '../lib/errors';
+import { Codes, forbidden, MicroError } from '../lib/errors';
+import { Refusals } from '../lib/broker/refusals';
 import { NatsConnector } from '../lib/nats/connection';
 import { freePort, startNatsServer, type NatsServer } from '../lib/testing';
 import { brokerContract } from '../lib/testing/contract';
@@ -52,13 +53,13 @@ describe('NatsBroker (NATS-specific)', () => {
     expect((await rejection(b.publish('x', msg('x')))).code).to.equal(Codes.Unavailable);
   });
 
-  describe('with a configured server (small max_payload, subscribe permissions)', () => {
+  describe('with a configured server (small max_payload, publish and subscribe permissions)', () => {
     let server: NatsServer;
     const nats = { user: 'u', pass: 'p' };
     before(async () => {
       server = await startNatsServer({ config: [
         'max_payload: 4096',
-        'authorization { users = [ { user: u, password: p, permissions: { subscribe: { deny: ["secret.>"] } } } ] }',
+        'authorization { users = [ { user: u, password: p, permissions: { subscribe: { deny: ["secret.>"] }, publish: { deny: ["forbidden.>"] } } } ] }',
       ].join('\n') });
     });
     after(async () => { await server?.stop(); });
@@ -77,6 +78,38 @@ describe('NatsBroker (NATS-specific)', () => {
       } finally {
         await b.disconnect();
       }
+    });
+
+    it('fails publishes to a subject NATS refused with 403 naming it, once the refusal arrived; other subjects go on', async () => {
+      const b = new NatsBroker({ servers: server.url, nats });
+      await b.connect();
+      try {
+        const r = await record(b, 'public.ok');
+        // The first refused publish resolves (handed to the socket); NATS's refusal follows within a round trip.
+        await b.publish('forbidden.orders', msg('1'));
+        let err: MicroError | undefined;
+        await waitFor(async () => { err = await b.publish('forbidden.orders', msg('n')).then(() => undefined, (e) => e); return !!err; },
+          'a publish rejected 403', 5_000);
+        expect(err!.code).to.equal(Codes.Forbidden);
+        expect(err!.detail).to.contain('"forbidden.orders"').and.contain('publish');
+        // Only that subject: an allowed one publishes, and another refused one is refused only once NATS said so.
+        await b.publish('public.ok', msg('ok'));
+        await waitFor(() => r.events.length === 1, 'a message on an allowed subject');
+        await b.publish('forbidden.other', msg('1'));
+        expect((await rejection(b.publish('forbidden.orders', msg('again')))).code).to.equal(Codes.Forbidden);
+      } finally {
+        await b.disconnect();
+      }
+    });
+
+    it('forgets a refusal after its retry time, so a restored permission is used again', async () => {
+      const refusals = new Refusals(50);
+      refusals.note('x.y', forbidden('micro.nats', 'NATS refused the publish to "x.y"'));
+      expect(() => refusals.check('x.y')).to.throw(MicroError).with.property('code', Codes.Forbidden);
+      expect(() => refusals.check('x.z')).to.not.throw();
+      await sleep(80);
+      expect(() => refusals.check('x.y')).to.not.throw();
+      expect(() => refusals.check('x.y')).to.not.throw();
     });
 
     it('reports a subscription the server refuses to the errorHandler, and other subscriptions go on', async () => {

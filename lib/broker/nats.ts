@@ -6,6 +6,7 @@ import type { Message } from '../transport/index';
 import { BaseBroker } from './base';
 import type { BrokerOptions, Handler, PublishOptions, SubscribeOptions, Subscriber } from './index';
 import { NatsSubscriber } from './nats-subscriber';
+import { Refusals } from './refusals';
 import { checkHandler, checkMessage, notConnected, queueOf, TopicCheck, within } from './options';
 
 /** How long `subscribe()` waits for the server to confirm the subscription before resolving anyway (ms). */
@@ -31,11 +32,16 @@ export class NatsBroker extends BaseBroker<NatsSubscriber> {
   private readonly connector: NatsConnector;
   private nc?: NatsConnection;
   private readonly topics = new TopicCheck();
+  /** Subjects NATS refused a publish to: later publishes there reject 403 for a while (see Refusals). */
+  private readonly refusals = new Refusals();
 
   constructor(options: NatsBrokerOptions = {}) {
     super(options);
     this.connector = options.connector ?? new NatsConnector({ servers: options.servers, nats: options.nats });
-    this.connector.on((e) => { if (e.type === 'closed' && e.nc === this.nc) void this.lost(); });
+    this.connector.on((e) => {
+      if (e.type === 'closed' && e.nc === this.nc) void this.lost();
+      else if (e.type === 'denied' && e.operation === 'publish' && e.nc === this.nc) this.refusals.note(e.subject, e.error);
+    });
   }
 
   toString(): string { return 'nats'; }
@@ -51,6 +57,7 @@ export class NatsBroker extends BaseBroker<NatsSubscriber> {
     if (!nc) return Promise.reject(notConnected(`publish to "${topic}"`));
     try {
       this.topics.publish(topic);
+      this.refusals.check(topic);
       checkMessage(m);
       publish(nc, topic, m.body, toNatsHeaders(m.header));
       return PUBLISHED;
