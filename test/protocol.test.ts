@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Codes, MicroError, notFound } from '../lib/errors';
-import { decodeBrokerEnvelope, encodeEnvelope, endOfStreamFrame, errorFrame, Header, isEndOfStream, readRequestHead,
-  readTimeout, requestId, writeTimeout } from '../lib/protocol/mucp';
+import { compactRequestHeader, decodeBrokerEnvelope, encodeEnvelope, endOfStreamFrame, errorFrame, Header, isEndOfStream,
+  readRequestHead, readTimeout, replyFrame, requestId, writeTimeout } from '../lib/protocol/mucp';
 
 describe('mucp protocol module', () => {
   it('reads the request id whatever the letter case of its header; none is ""', () => {
@@ -45,11 +45,38 @@ describe('mucp protocol module', () => {
   });
 
   it('reads the request head in either id spelling and the endpoint from Micro-Endpoint or Micro-Method', () => {
-    expect(readRequestHead('svc', { 'Micro-ID': 'a', 'Micro-Method': 'G.x' }, 0)).to.deep.equal({ endpoint: 'G.x', id: 'a', deadline: Infinity });
+    expect(readRequestHead('svc', { 'Micro-ID': 'a', 'Micro-Method': 'G.x' }, 0))
+      .to.deep.equal({ endpoint: 'G.x', id: 'a', deadline: Infinity, contentType: undefined, compact: false });
     expect(requestId({ [Header.Id]: 'b' })).to.equal('b');
     let err: unknown;
     try { readRequestHead('svc', {}, 0); } catch (e) { err = e; }
     expect((err as MicroError).code).to.equal(Codes.BadRequest);
+  });
+
+  it('writes the compact request head in one Micro-Call header and reads it back; classic headers stay readable', () => {
+    const classic = { 'x-user': 'u', [Header.Service]: 'greeter', [Header.Endpoint]: 'Greeter.hello',
+      [Header.ContentType]: 'application/json', [Header.Id]: 'c-1', [Header.Timeout]: '250000000' };
+    const compact = compactRequestHeader(classic, 'c-1', 250, 'Greeter.hello');
+    expect(compact).to.deep.equal({ 'x-user': 'u', [Header.Call]: '250000000 c-1 Greeter.hello' });
+    expect(readRequestHead('svc', compact, 1_000)).to.deep.equal({ endpoint: 'Greeter.hello', id: 'c-1', deadline: 1_250, contentType: 'application/json', compact: true });
+    const msgpack = compactRequestHeader({ ...classic, [Header.ContentType]: 'application/msgpack' }, 'c-2', 250, 'Greeter.hello');
+    expect(msgpack[Header.ContentType]).to.equal('application/msgpack');
+    expect(readRequestHead('svc', msgpack, 0).contentType).to.equal('application/msgpack');
+    expect(readRequestHead('svc', classic, 1_000)).to.deep.equal({ endpoint: 'Greeter.hello', id: 'c-1', deadline: 1_250, contentType: 'application/json', compact: false });
+  });
+
+  it('refuses a malformed compact head with 400', () => {
+    for (const call of ['', '100', '100 id', '100 id ', 'soon id G.x', '-1 id G.x']) {
+      let err: unknown;
+      try { readRequestHead('svc', { [Header.Call]: call }, 0); } catch (e) { err = e; }
+      expect((err as MicroError).code, call).to.equal(Codes.BadRequest);
+    }
+  });
+
+  it('answers a compact request with a header-less reply and a classic one with its id', () => {
+    const body = new Uint8Array([1]);
+    expect(replyFrame({ id: '9', compact: true }, body).header).to.deep.equal({});
+    expect(replyFrame({ id: '9', compact: false }, body).header).to.deep.equal({ [Header.Id]: '9' });
   });
 
   it('frames errors as go-micro JSON and ends streams with EOS', () => {

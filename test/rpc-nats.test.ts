@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { buildComponents, type Components } from '../lib/components';
 import { Codes, NoRespondersError } from '../lib/errors';
 import type { CachedRegistry } from '../lib/registry/cache';
@@ -94,6 +94,51 @@ describe('RPC on a 3-node NATS cluster', () => {
   });
 });
 
+describe('RPC wire format between micro-nats peers', () => {
+  let c: Components;
+  let nc: NatsConnection;
+  let address: string;
+  before(async () => {
+    c = stack(natsUrl());
+    const s = c.server({ name: 'wire' });
+    s.handle('W.echo', (r: unknown) => r);
+    await s.start();
+    address = s.service().nodes[0].address;
+    nc = await connect({ servers: natsUrl() });
+  });
+  after(async () => { await nc.close(); await c.close(); });
+
+  it('sends one Micro-Call header (metadata aside) and gets a reply without a header block', async () => {
+    const seen: Record<string, string>[] = [];
+    const tap = nc.subscribe(address, { callback: (_e, m) => { seen.push(Object.fromEntries([...m.headers!.keys()].map((k) => [k, m.headers!.get(k)]))); } });
+    await nc.flush();
+    expect(await c.client.call('wire', 'W.echo', { a: 1 }, { metadata: { 'x-user': 'u' } })).to.deep.equal({ a: 1 });
+    await waitFor(() => seen.length === 1, 'the tapped request');
+    tap.unsubscribe();
+    // A pooled socket's first frame also says Micro-Socket (the server keeps the socket); nothing else is framing.
+    expect(Object.keys(seen[0]).sort()).to.deep.equal(['Micro-Call', 'Micro-Socket', 'x-user']);
+    expect(seen[0]['Micro-Call']).to.match(/^\d+ \S+ W\.echo$/);
+    const compact = await nc.request(address, enc('{"b":2}'), { timeout: 3_000, headers: natsHeaders({ 'Micro-Call': '1000000000 r1 W.echo' }) });
+    expect(compact.headers).to.equal(undefined);
+    expect(JSON.parse(dec(compact.data))).to.deep.equal({ b: 2 });
+  });
+
+  it('answers a classic request (older micro-nats clients) with its Micro-Id, and a failed compact one with Micro-Id and Micro-Error', async () => {
+    const classic = await nc.request(address, enc('{"b":3}'), { timeout: 3_000, headers: natsHeaders({ 'Micro-Endpoint': 'W.echo', 'Micro-Id': 'r2' }) });
+    expect(classic.headers?.get('Micro-Id')).to.equal('r2');
+    expect(JSON.parse(dec(classic.data))).to.deep.equal({ b: 3 });
+    const failed = await nc.request(address, enc('{}'), { timeout: 3_000, headers: natsHeaders({ 'Micro-Call': '1000000000 r3 W.nope' }) });
+    expect(failed.headers?.get('Micro-Id')).to.equal('r3');
+    expect(JSON.parse(failed.headers!.get('Micro-Error')).code).to.equal(Codes.NotFound);
+  });
+});
+
+function natsHeaders(h: Record<string, string>) {
+  const out = headers();
+  for (const [k, v] of Object.entries(h)) out.set(k, v);
+  return out;
+}
+
 describe('RPC server on bad input', () => {
   let c: Components;
   let t: NatsTransport;
@@ -124,6 +169,8 @@ describe('RPC server on bad input', () => {
     ['a header flood', 400, /too many headers/, { 'Micro-Endpoint': 'B.echo', ...Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`X-Flood-${i}`, 'x'])) }],
     ['an unknown content type', 415, /unsupported content type "text\/x-nope"/, { 'Micro-Endpoint': 'B.echo', 'Content-Type': 'text/x-nope' }],
     ['an endpoint name of 10,000 characters', 404, /endpoint .* not found/, { 'Micro-Endpoint': 'E'.repeat(10_000) }],
+    ['a compact head without an endpoint', 400, /Micro-Call header/, { 'Micro-Call': '1000000 7' }],
+    ['a compact head with a malformed timeout', 400, /Timeout header/, { 'Micro-Call': 'soon 7 B.echo' }],
   ];
   for (const [what, code, detail, header, body] of cases) {
     it(`answers ${what} with ${code} and keeps serving`, async () => {

@@ -3,7 +3,7 @@ import type { Codec, Codecs } from '../codec';
 import { currentContext } from '../context';
 import { randomUUID } from 'node:crypto';
 import { checkNumber } from '../config/check';
-import { EOS, Header, requestId, writeTimeout } from '../protocol/mucp';
+import { COMPACT, compactRequestHeader, EOS, Header, requestId, writeTimeout } from '../protocol/mucp';
 import { badRequest, Codes, excerpt, MicroError, NoRespondersError, timeout as timeoutError, unavailable } from '../errors';
 import { isNodeCache, type Node, type NodeCache, type Registry } from '../registry';
 import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
@@ -186,9 +186,11 @@ export class RpcClient implements Client {
     header[Header.Timeout] = writeTimeout(ms);
     if (node.metadata?.protocol === 'adr32') return this.callAdr32(c, node, ms);
     const envelope = node.metadata?.server !== 'micro-nats';
+    // A micro-nats node of this version reads the compact head, and answers it with a header-less reply.
+    const compact = !envelope && node.metadata?.[COMPACT.key] === COMPACT.value;
     let sock = this.pool.idle(node.address, envelope);
     if (envelope) goMicroHeaders(header, id, c);
-    const m = { header, body: c.body };
+    const m = { header: compact ? compactRequestHeader(header, id, ms, c.endpoint) : header, body: c.body };
     let reply;
     try {
       // A pooled socket may have been closed by its server while idle (restart, reaping): use a new one then.
@@ -288,8 +290,8 @@ function repliesTo(header: Record<string, string>, id: string): boolean {
   return got === id || got === '';
 }
 
-/** A node for `opts.address`: assumed to be micro-nats. */
-const direct = (address: string): Node => ({ id: address, address, metadata: { server: 'micro-nats' } });
+/** A node for `opts.address`: assumed to be a micro-nats server of this version (compact framing). */
+const direct = (address: string): Node => ({ id: address, address, metadata: { server: 'micro-nats', [COMPACT.key]: COMPACT.value } });
 
 const pause = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());
 

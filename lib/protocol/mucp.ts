@@ -41,7 +41,23 @@ export const Header = {
    * is one-shot: answered and forgotten, as a plain NATS request or a go-micro call is.
    */
   Socket: 'Micro-Socket',
+  /**
+   * The compact request head between micro-nats peers: `<Timeout ns> <id> <endpoint>` in one header instead
+   * of `Micro-Service`, `Micro-Endpoint`, `Micro-Id`, `Timeout` and a JSON `Content-Type` (fewer bytes to
+   * write and parse per call). Sent only to nodes advertising {@link COMPACT}.
+   */
+  Call: 'Micro-Call',
 } as const;
+
+/**
+ * Node metadata of a server that reads {@link Header.Call} and answers such requests with a header-less
+ * reply on success: `framing: compact`. Clients use the compact form only toward such nodes, so older
+ * micro-nats servers keep getting the classic headers.
+ */
+export const COMPACT = { key: 'framing', value: 'compact' } as const;
+
+/** The content type of a compact request that carries no `Content-Type` (whatever the server's default codec). */
+export const IMPLIED_CONTENT_TYPE = 'application/json';
 
 /** Every frame header name, in its canonical spelling. */
 export const FRAME_HEADERS: readonly string[] = Object.freeze(Object.values(Header));
@@ -70,6 +86,8 @@ export const MAX_HEADERS = 256;
 export const MAX_TIMEOUT_NS = 24 * 3600 * 1e9;
 
 const EMPTY = new Uint8Array(0);
+/** The headers of a header-less frame: shared and frozen (its NATS encoding is no header block at all). */
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** The `Timeout` header value for `ms` milliseconds left: whole nanoseconds, at least 1 (0 would mean none). */
 export function writeTimeout(ms: number): string {
@@ -96,20 +114,64 @@ export function requestId(header: Record<string, string>): string {
 }
 
 /** What a server needs from a request's headers. */
-export interface RequestHead { endpoint: string; id: string; deadline: number }
+export interface RequestHead {
+  endpoint: string;
+  id: string;
+  deadline: number;
+  /** The body's content type; undefined means the server's default codec (classic form without `Content-Type`). */
+  contentType: string | undefined;
+  /** The request came in the compact form: its successful reply needs no header block. */
+  compact: boolean;
+}
 
-/** Reads and checks a request's frame headers; throws a 400 MicroError naming what is wrong. */
+/** Classic head names a compact request leaves out (the rest, caller metadata, travels as is). */
+const CLASSIC_ONLY = new Set<string>([Header.Service, Header.Endpoint, Header.ContentType, Header.Id, Header.Timeout, Header.Method, Header.Accept]);
+
+/**
+ * The compact form of a unary request's classic headers, toward a micro-nats node advertising {@link COMPACT}:
+ * caller metadata as is, {@link Header.Call}, and `Content-Type` only when not JSON.
+ */
+export function compactRequestHeader(classic: Record<string, string>, id: string, timeoutMs: number, endpoint: string): Record<string, string> {
+  const header: Record<string, string> = {};
+  for (const k in classic) if (!CLASSIC_ONLY.has(k)) header[k] = classic[k];
+  const contentType = classic[Header.ContentType];
+  if (contentType !== undefined && contentType !== IMPLIED_CONTENT_TYPE) header[Header.ContentType] = contentType;
+  header[Header.Call] = `${writeTimeout(timeoutMs)} ${id} ${endpoint}`;
+  return header;
+}
+
+/** Reads and checks a request's frame headers, compact or classic; throws a 400 MicroError naming what is wrong. */
 export function readRequestHead(service: string, header: Record<string, string>, now: number): RequestHead {
   let n = 0;
   for (const _ in header) if (++n > MAX_HEADERS) throw badRequest(service, `too many headers (more than ${MAX_HEADERS})`);
+  const call = header[Header.Call];
+  if (call !== undefined) return readCompact(service, call, header[Header.ContentType], now);
   const endpoint = header[Header.Endpoint] ?? header[Header.Method];
   if (!endpoint) throw badRequest(service, `missing ${Header.Endpoint} header`);
-  return { endpoint, id: requestId(header), deadline: readTimeout(service, header[Header.Timeout], now) };
+  return { endpoint, id: requestId(header), deadline: readTimeout(service, header[Header.Timeout], now), contentType: header[Header.ContentType], compact: false };
 }
 
-/** A successful reply: in the request's content type, which the caller knows, so only the id travels. */
-export function replyFrame(id: string, body: Uint8Array): Message {
-  return { header: { [Header.Id]: id }, body };
+/** `<Timeout ns> <id> <endpoint>`: the endpoint is the rest of the value. */
+function readCompact(service: string, call: string, contentType: string | undefined, now: number): RequestHead {
+  const a = call.indexOf(' ');
+  const b = a < 0 ? -1 : call.indexOf(' ', a + 1);
+  if (b < 0 || b + 1 === call.length) throw badRequest(service, `${Header.Call} header "${excerpt(call)}" is not "<timeout ns> <id> <endpoint>"`);
+  return {
+    endpoint: call.slice(b + 1),
+    id: call.slice(a + 1, b),
+    deadline: readTimeout(service, call.slice(0, a), now),
+    contentType: contentType ?? IMPLIED_CONTENT_TYPE,
+    compact: true,
+  };
+}
+
+/**
+ * A successful reply: in the request's content type, which the caller knows. To a compact request it has no
+ * headers at all (a plain NATS message): the reply subject names a socket that carries one request at a time,
+ * so the caller knows which request it answers. To a classic request only the id travels.
+ */
+export function replyFrame(head: Pick<RequestHead, 'id' | 'compact'>, body: Uint8Array): Message {
+  return { header: head.compact ? NO_HEADERS : { [Header.Id]: head.id }, body };
 }
 
 /** One item of a stream. */

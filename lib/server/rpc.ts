@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import { consoleLogger } from '../logger/console';
 import type { ConnectionEvents } from '../nats/connection';
 import type { Listener, Transport } from '../transport';
-import { Header, readTimeout, requestId } from '../protocol/mucp';
+import { COMPACT, Header, readTimeout, requestId } from '../protocol/mucp';
 import { compose, type Chain, type Invocation } from '../middleware';
 import type { Endpoint } from './invoke';
 import { HealthChecks } from './health';
@@ -298,7 +298,7 @@ export class RpcServer implements Server, MucpHost {
     }));
     const metadata = o.metadata ?? {};
     const node = { id: this.id, address, metadata: { ...metadata, transport: o.transport.toString(),
-      broker: o.broker?.toString() ?? 'none', registry: o.registry.toString(), server: 'micro-nats', protocol: 'mucp' } };
+      broker: o.broker?.toString() ?? 'none', registry: o.registry.toString(), server: 'micro-nats', protocol: 'mucp', [COMPACT.key]: COMPACT.value } };
     return { name: this.name, version: this.version, metadata, endpoints, nodes: [node] };
   }
 }
