@@ -213,7 +213,8 @@ describe('micro-nats CLI (the built dist/cli/main.js against a real nats-server)
       expect(j.code, j.stderr).to.equal(0);
       const [evt] = jsonLines(j.stdout);
       expect(evt).to.deep.include({ topic: 'clitest.sub.a', body: { hello: 'world' }, encoding: 'json' });
-      expect(evt.header).to.deep.include({ 'x-trace': 't1', 'Content-Type': 'application/json' });
+      // A JSON event carries only its metadata: no Content-Type (JSON is implied), no frame headers.
+      expect(evt.header).to.deep.equal({ 'x-trace': 't1' });
       expect(h.code, h.stderr).to.equal(0);
       expect(h.stdout).to.contain('clitest.sub.a').and.to.contain('  x-trace: t1').and.to.contain('{"hello":"world"}');
     } finally {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { buildComponents, type Components } from '../lib/components';
 import { Codes, NoRespondersError } from '../lib/errors';
+import type { Context } from '../lib/context';
 import type { CachedRegistry } from '../lib/registry/cache';
 import { NatsTransport } from '../lib/transport/nats';
 import { startNatsCluster, startNatsServer, type NatsCluster, type NatsServer } from '../lib/testing';
@@ -130,6 +131,41 @@ describe('RPC wire format between micro-nats peers', () => {
     const failed = await nc.request(address, enc('{}'), { timeout: 3_000, headers: natsHeaders({ 'Micro-Call': '1000000000 r3 W.nope' }) });
     expect(failed.headers?.get('Micro-Id')).to.equal('r3');
     expect(JSON.parse(failed.headers!.get('Micro-Error')).code).to.equal(Codes.NotFound);
+  });
+});
+
+describe('event wire format', () => {
+  let c: Components;
+  let nc: NatsConnection;
+  const topic = `wire.evt.${process.pid}`;
+  const got: { payload: unknown; user?: string }[] = [];
+  before(async () => {
+    c = stack(natsUrl());
+    const s = c.server({ name: 'evwire' });
+    s.subscribe(topic, (payload: unknown, ctx: Context) => { got.push({ payload, user: ctx.metadata['x-user'] }); });
+    await s.start();
+    nc = await connect({ servers: natsUrl() });
+  });
+  after(async () => { await nc.close(); await c.close(); });
+
+  it('publishes a JSON event outside a handler with no header block; metadata and other content types add headers', async () => {
+    const seen: (Record<string, string> | undefined)[] = [];
+    const tap = nc.subscribe(topic, { callback: (_e, m) => { seen.push(m.headers && Object.fromEntries([...m.headers.keys()].map((k) => [k, m.headers!.get(k)]))); } });
+    await nc.flush();
+    await c.client.publish(topic, { n: 1 });
+    await c.client.publish(topic, { n: 2 }, { metadata: { 'x-user': 'kim' } });
+    await c.client.publish(topic, { n: 3 }, { contentType: 'application/msgpack' });
+    await waitFor(() => seen.length === 3 && got.length === 3, 'three events, tapped and delivered');
+    tap.unsubscribe();
+    expect(seen).to.deep.equal([undefined, { 'x-user': 'kim' }, { 'Content-Type': 'application/msgpack' }]);
+    expect(got).to.deep.include.members([{ payload: { n: 1 }, user: undefined }, { payload: { n: 2 }, user: 'kim' }, { payload: { n: 3 }, user: undefined }]);
+  });
+
+  it('delivers a header-less raw NATS publish to @Subscribe as JSON', async () => {
+    got.length = 0;
+    nc.publish(topic, enc('{"raw":true}'));
+    await waitFor(() => got.length === 1, 'the raw event');
+    expect(got[0].payload).to.deep.equal({ raw: true });
   });
 });
 

@@ -50,8 +50,9 @@ export interface Client {
    */
   stream<T = unknown>(service: string, endpoint: string, request?: unknown, opts?: StreamOptions): AsyncIterable<T>;
   /**
-   * Publishes an event with `Content-Type` and `Micro-Topic` headers (plus, inside a handler, its metadata and
-   * remaining `Timeout`). Rejects 400 when the payload cannot be encoded, 415 for an unknown content type,
+   * Publishes an event on the topic; headers only for what is there: `Content-Type` when not JSON, the
+   * metadata of `opts` and, inside a handler, its metadata and remaining `Timeout` (a JSON event outside a
+   * handler is a plain NATS message). Rejects 400 when the payload cannot be encoded, 415 for an unknown content type,
    * 503 without a broker, and 400/413/503 as the broker does.
    */
   publish(topic: string, payload: unknown, opts?: PublishOptions): Promise<void>;

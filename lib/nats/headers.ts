@@ -98,7 +98,7 @@ const MAX_MEMO_BLOCK = 4_096;
  */
 export function readHeaders(msg: Msg, memo?: Map<string, ReadHeaders>): ReadHeaders {
   const text = rawHeaderText(msg);
-  if (text === '') return { header: {}, status: 0, present: false };
+  if (text === '') return NONE;
   if (text === undefined) return viaPublicApi(msg);
   if (!memo || text.length > MAX_MEMO_BLOCK) return parseHeaderBlock(text);
   let r = memo.get(text);
@@ -110,6 +110,9 @@ export function readHeaders(msg: Msg, memo?: Map<string, ReadHeaders>): ReadHead
   }
   return r;
 }
+
+/** What a message without a header block reads as: shared and frozen, so a plain message allocates nothing here. */
+const NONE: ReadHeaders = Object.freeze({ header: Object.freeze({}) as Record<string, string>, status: 0, present: false });
 
 /** Header names micro-nats reads on every message, by length: matched in place instead of sliced out. */
 const FRAME_KEYS = new Map<number, string[]>();

@@ -56,7 +56,10 @@ export const Header = {
  */
 export const COMPACT = { key: 'framing', value: 'compact' } as const;
 
-/** The content type of a compact request that carries no `Content-Type` (whatever the server's default codec). */
+/**
+ * The content type of a compact request or an event that carries no `Content-Type` (whatever the
+ * receiver's default codec): senders write `Content-Type` only for other content types.
+ */
 export const IMPLIED_CONTENT_TYPE = 'application/json';
 
 /** Every frame header name, in its canonical spelling. */
@@ -194,4 +197,23 @@ export function endOfStreamFrame(id: string): Message {
 /** True for the frame that ends a stream. */
 export function isEndOfStream(m: Message): boolean {
   return m.header[Header.Error] === EOS;
+}
+
+/**
+ * An event's headers: the caller's metadata, `Timeout` when a deadline is inherited (`timeoutMs` finite),
+ * `Content-Type` when not JSON. A JSON event with neither and no `metadata` has none at all (shared and
+ * frozen): a plain NATS message on the topic (the subject is the topic), which costs what a raw publish
+ * costs. Given `metadata` (even empty), the record is a new one the caller may add to.
+ */
+export function eventHeader(metadata: Record<string, string> | undefined, contentType: string, timeoutMs: number): Record<string, string> {
+  if (!metadata && contentType === IMPLIED_CONTENT_TYPE && !Number.isFinite(timeoutMs)) return NO_HEADERS;
+  const header: Record<string, string> = metadata ? { ...metadata } : {};
+  if (contentType !== IMPLIED_CONTENT_TYPE) header[Header.ContentType] = contentType;
+  if (Number.isFinite(timeoutMs)) header[Header.Timeout] = writeTimeout(timeoutMs);
+  return header;
+}
+
+/** The content type of a received event: its `Content-Type`, else JSON (a header-less event is JSON). */
+export function eventContentType(header: Record<string, string>): string {
+  return header[Header.ContentType] ?? IMPLIED_CONTENT_TYPE;
 }

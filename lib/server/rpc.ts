@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import { consoleLogger } from '../logger/console';
 import type { ConnectionEvents } from '../nats/connection';
 import type { Listener, Transport } from '../transport';
-import { COMPACT, Header, readTimeout, requestId } from '../protocol/mucp';
+import { COMPACT, eventContentType, Header, readTimeout, requestId } from '../protocol/mucp';
 import { compose, type Chain, type Invocation } from '../middleware';
 import type { Endpoint } from './invoke';
 import { HealthChecks } from './health';
@@ -220,7 +220,7 @@ export class RpcServer implements Server, MucpHost {
   private onEvent(s: Sub, e: Event): void | Promise<void> {
     if (s.chain) return this.tracked(this.chained(s, s.chain, e));
     const m = e.message();
-    const payload = this.codecs.get(m.header[Header.ContentType]).decode(m.body);
+    const payload = this.codecs.get(eventContentType(m.header)).decode(m.body);
     if (!s.opts.decode) return this.deliver(s, e, m.header, payload);
     return this.tracked(Promise.resolve(s.opts.decode(payload)).then((p) => this.deliver(s, e, m.header, p)));
   }
@@ -233,7 +233,7 @@ export class RpcServer implements Server, MucpHost {
       pattern: s.topic };
     try {
       await runInContext(ctx, chain, inv, async () => {
-        const payload = this.codecs.get(m.header[Header.ContentType]).decode(m.body);
+        const payload = this.codecs.get(eventContentType(m.header)).decode(m.body);
         return s.fn(s.opts.decode ? await s.opts.decode(payload) : payload, ctx);
       });
     } finally {
