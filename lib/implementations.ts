@@ -4,7 +4,7 @@
  * each table, so adding an implementation to one kind is one line here (and its file).
  */
 import type { Broker, ErrorHandler } from './broker';
-import { JetStreamBroker } from './broker/jetstream';
+import type * as JetStreamModule from './broker/jetstream';
 import type { JetStreamSettings } from './broker/jetstream-options';
 import { MemoryBroker, MemoryBus } from './broker/memory';
 import { NatsBroker } from './broker/nats';
@@ -63,7 +63,11 @@ export const TRANSPORTS = {
 export const BROKERS = {
   nats: (b: BuildInput): Broker => new NatsBroker({ connector: b.connector(), errorHandler: b.errorHandler }),
   memory: (b: BuildInput): Broker => new MemoryBroker({ bus: b.world.bus, errorHandler: b.errorHandler }),
-  jetstream: (b: BuildInput): Broker => new JetStreamBroker({ connector: b.connector(), errorHandler: b.errorHandler, jetstream: b.jetstream }),
+  jetstream: (b: BuildInput): Broker => {
+    // Loaded on first use: @nats-io/jetstream costs a plain service's idle memory otherwise.
+    const { JetStreamBroker } = require('./broker/jetstream') as typeof JetStreamModule;
+    return new JetStreamBroker({ connector: b.connector(), errorHandler: b.errorHandler, jetstream: b.jetstream });
+  },
 } as const;
 
 /** Registries by name (each is wrapped in a cache by the component builder). */

@@ -13,7 +13,8 @@ import { readHeaders, toNatsHeaders } from '../nats/message';
 import type { Message } from '../transport/index';
 import { BrokerEvent, Dispatcher } from './dispatch';
 import type { Delivery, ErrorHandler, Handler, SubscribeOptions, Subscriber } from './index';
-import { isNotFound, nakDelay, nanos, type DurableSubscribeOptions } from './jetstream-options';
+import { nakDelay, nanos, type DurableSubscribeOptions } from './jetstream-options';
+import { isNotFound } from './jetstream-stream';
 import { DEAD_LETTER_HEADERS } from './jetstream-names';
 
 const PULL_EXPIRES = 5_000;

@@ -2,7 +2,6 @@
  * Options of the JetStream broker and of its subscriptions: their types, and their resolution (defaults
  * from lib/config/defaults.ts, checks from lib/config/check.ts, failures are ConfigError 400).
  */
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { checkInteger, checkOneOf } from '../config/check';
 import * as D from '../config/defaults';
 import { ConfigError } from '../errors';
@@ -132,10 +131,4 @@ export function nakDelay(base: number, attempt: number): number {
 /** Milliseconds as the nanoseconds JetStream's API counts in. */
 export function nanos(ms: number): number {
   return ms * 1_000_000;
-}
-
-/** True for the JetStream API's "not found" answer about a stream (10059) or a consumer (10014). */
-export function isNotFound(err: unknown, what: 'stream' | 'consumer'): boolean {
-  return err instanceof JetStreamApiError
-    && err.code === (what === 'stream' ? JetStreamApiCodes.StreamNotFound : JetStreamApiCodes.ConsumerNotFound);
 }

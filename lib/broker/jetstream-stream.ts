@@ -2,10 +2,10 @@
  * The event stream: created when missing, bound when present, never silently changed. A stream configured
  * with `subjects` is used as is; without, the stream captures the topics the app uses, each added once.
  */
-import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { badRequest, conflict, MicroError } from '../errors';
 import { DEFAULT_JS_MAX_MANAGED_SUBJECTS } from '../config/defaults';
-import { isNotFound, nanos, type ResolvedStream } from './jetstream-options';
+import { nanos, type ResolvedStream } from './jetstream-options';
 import { BROKER_ID } from './options';
 
 /** True when every subject matched by `subject` (which may hold wildcards) is matched by `pattern`. */
@@ -110,4 +110,10 @@ export class EventStream {
     void tail.then(() => { if (locks.get(this.name) === tail) locks.delete(this.name); });
     return run;
   }
+}
+
+/** True for the JetStream API's "not found" answer about a stream (10059) or a consumer (10014). */
+export function isNotFound(err: unknown, what: 'stream' | 'consumer'): boolean {
+  return err instanceof JetStreamApiError
+    && err.code === (what === 'stream' ? JetStreamApiCodes.StreamNotFound : JetStreamApiCodes.ConsumerNotFound);
 }
