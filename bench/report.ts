@@ -1,5 +1,5 @@
 /** Turns the benchmark's figures into a table with ratios and target checks, on stdout and in bench/RESULTS.md. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadResult } from './load';
 import type { RegistryFigures } from './registry';
@@ -74,5 +74,13 @@ export function report(r: Report): void {
   ];
   const text = lines.join('\n');
   console.log(text);
-  if (!r.quick) writeFileSync(join(__dirname, '..', '..', 'bench', 'RESULTS.md'), text);
+  const file = join(__dirname, '..', '..', 'bench', 'RESULTS.md');
+  if (!r.quick) writeFileSync(file, text + keptNotes(file));
+}
+
+/** The hand-written section of RESULTS.md ("## What was tried" to the end), kept across reruns. */
+function keptNotes(file: string): string {
+  const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const at = old.indexOf('\n## What was tried');
+  return at < 0 ? '' : old.slice(at);
 }
