@@ -22,8 +22,9 @@ describe('mucp protocol module', () => {
     expect(m?.header).to.deep.equal({ 'Micro-Topic': 't' });
     expect(new TextDecoder().decode(m?.body)).to.equal('{"a":1}');
     expect(decodeBrokerEnvelope(enc('{"Header":null,"Body":null}'))?.body).to.have.length(0);
+    expect(decodeBrokerEnvelope(enc(' {\n "Body": "eyJhIjoxfQ==" }'))?.header).to.deep.equal({});
     for (const bad of ['{"name":"x"}', '{}', '{"Header":5,"Body":"x"}', '{"Header":{"a":1},"Body":"x"}', '{"Header":{},"Body":7}',
-      '{"Header":{},"Body":"x","Extra":1}', '{"Header":{', '[1]', 'plain', '']) {
+      '{"Header":{},"Body":"x","Extra":1}', '{"Header":{', '[1]', 'plain', '', '{"Headers":{}}', '{"Bod', '{ 1']) {
       expect(decodeBrokerEnvelope(enc(bad)), bad).to.equal(undefined);
     }
   });

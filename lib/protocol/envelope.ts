@@ -49,7 +49,7 @@ export function encodeEnvelope(m: Message): Uint8Array {
  * is then the event's body as it came), so an envelope-looking payload never throws.
  */
 export function decodeBrokerEnvelope(data: Uint8Array): Message | undefined {
-  if (!looksLikeEnvelope(data)) return undefined;
+  if (!startsWithEnvelopeKey(data)) return undefined;
   let j: unknown;
   try { j = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')); } catch { return undefined; }
   if (!j || typeof j !== 'object' || Array.isArray(j)) return undefined;
@@ -64,4 +64,32 @@ export function decodeBrokerEnvelope(data: Uint8Array): Message | undefined {
     header[k] = v;
   }
   return { header, body: b ? new Uint8Array(Buffer.from(b as string, 'base64')) : new Uint8Array(0) };
+}
+
+const QUOTE = 0x22;
+const KEYS = [Buffer.from('Header"'), Buffer.from('Body"')];
+
+/**
+ * True when the payload opens as a JSON object whose first key is `Header` or `Body` (an envelope has no
+ * other keys). Checked on the bytes, so a plain JSON event (every header-less micro-nats event) is told
+ * apart without parsing it a second time.
+ */
+function startsWithEnvelopeKey(data: Uint8Array): boolean {
+  let i = skipSpace(data, 0);
+  if (data[i] !== OPEN) return false;
+  i = skipSpace(data, i + 1);
+  if (data[i] !== QUOTE) return false;
+  i++;
+  return startsWith(data, i, KEYS[0]) || startsWith(data, i, KEYS[1]);
+}
+
+function startsWith(data: Uint8Array, at: number, key: Uint8Array): boolean {
+  if (at + key.length > data.length) return false;
+  for (let j = 0; j < key.length; j++) if (data[at + j] !== key[j]) return false;
+  return true;
+}
+
+function skipSpace(data: Uint8Array, i: number): number {
+  while (i < data.length && (data[i] === 0x20 || data[i] === 0x0a || data[i] === 0x0d || data[i] === 0x09)) i++;
+  return i;
 }
