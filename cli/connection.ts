@@ -23,6 +23,11 @@ export interface ConnectionFlags {
 
 /** How long connecting may take before the command gives up: a CLI must not hang on a bad address. */
 export const CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * How long a command's registry lookup gathers answers. A command's lookup is always cold (a new process),
+ * and a service on a busy host can answer later than a service's 100 ms window: "not found" would be wrong.
+ */
+export const LOOKUP_WINDOW_MS = 500;
 const DEFAULT_SERVER = 'nats://127.0.0.1:4222';
 const GO_MICRO_FLAGS = ['registry_address', 'transport_address', 'broker_address'] as const;
 
@@ -119,6 +124,7 @@ export async function openClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv 
     if (err instanceof MicroError && err.code === 503) throw unreachableError(servers, err);
     throw new CliError((err as Error).message, Exit.Usage);
   }
+  app.registry.init({ timeout: LOOKUP_WINDOW_MS });
   try {
     await app.broker.connect();
   } catch (err) {
