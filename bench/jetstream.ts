@@ -4,7 +4,7 @@
  * awaiting their PubAck at once (both sides alike), then consumed by one pull consumer that acks each after
  * its handler. Reported: stored publishes/s (until the last PubAck) and consumed events/s (first delivery
  * to the N-th ack), the median of the rounds, and micro-nats as a ratio of raw.
- * Run: npx tsc -p . ; node dist/bench/jetstream.js [events=20000] [rounds=3]
+ * Run: part of `npm run bench`; alone: node dist/bench/jetstream.js [events=20000] [rounds=3]
  */
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
