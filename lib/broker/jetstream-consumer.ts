@@ -1,37 +1,22 @@
 /**
- * One JetStream subscription: a pull consumer (durable, shared by a queue, or ephemeral) whose events are
- * acked after the handler resolves, naked with a growing delay when it fails, and after `maxDeliver` failed
- * deliveries published to the dead-letter subject and terminated.
+ * One JetStream subscription: a pull consumer (durable, shared by a queue, or ephemeral; see ./jetstream-plan)
+ * whose events are acked after the handler resolves, naked with a growing delay when it fails, and after
+ * `maxDeliver` failed deliveries published to the dead-letter subject and terminated.
  */
 import { consoleLogger } from '../logger/console';
-import { AckPolicy, DeliverPolicy as JsDeliverPolicy, type ConsumerConfig, type ConsumerMessages,
-  type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { conflict, MicroError } from '../errors';
+import { MicroError } from '../errors';
 import type { ReadHeaders } from '../nats/headers';
 import { readHeaders, toNatsHeaders } from '../nats/message';
 import type { Message } from '../transport/index';
 import { BrokerEvent, Dispatcher } from './dispatch';
 import type { Delivery, ErrorHandler, Handler, SubscribeOptions, Subscriber } from './index';
-import { nakDelay, nanos, type DurableSubscribeOptions } from './jetstream-options';
-import { isNotFound } from './jetstream-stream';
+import { nakDelay } from './jetstream-options';
+import type { ConsumerPlan } from './jetstream-plan';
 import { DEAD_LETTER_HEADERS } from './jetstream-names';
 
 const PULL_EXPIRES = 5_000;
-
-/** The settings a subscription runs with, defaults filled in. */
-export interface ConsumerPlan {
-  stream: string;
-  topic: string;
-  /** Durable name (a queue's shared consumer, or a named durable); undefined: ephemeral. */
-  durable?: string;
-  ackWait: number;
-  maxDeliver: number;
-  nakDelay: number;
-  /** Dead letters go to `<deadLetterPrefix>.<topic>`. */
-  deadLetterPrefix: string;
-  opts: DurableSubscribeOptions;
-}
 
 /** A stored event as an Event, with its delivery info; ack() acks it (and only once). */
 class JetStreamEvent extends BrokerEvent {
@@ -52,39 +37,6 @@ class JetStreamEvent extends BrokerEvent {
     this.settled = true;
     this.msg.ack();
   }
-}
-
-function consumerConfig(p: ConsumerPlan): Partial<ConsumerConfig> {
-  const o = p.opts;
-  const policy = o.deliverPolicy ?? (o.startTime ? 'by_start_time' : o.startSequence ? 'by_start_sequence' : 'new');
-  return {
-    ack_policy: AckPolicy.Explicit, filter_subject: p.topic, ack_wait: nanos(p.ackWait), max_deliver: p.maxDeliver,
-    deliver_policy: policy as JsDeliverPolicy,
-    ...(o.startTime ? { opt_start_time: o.startTime.toISOString() } : {}),
-    ...(o.startSequence ? { opt_start_seq: o.startSequence } : {}),
-    ...(p.durable ? { durable_name: p.durable } : { inactive_threshold: nanos(30_000) }),
-  };
-}
-
-/** Creates the consumer, or binds a durable that exists: 409 when it filters another subject. */
-export async function openConsumer(jsm: JetStreamManager, p: ConsumerPlan): Promise<string> {
-  const cfg = consumerConfig(p);
-  if (p.durable) {
-    const info = await jsm.consumers.info(p.stream, p.durable).catch((err) => {
-      if (isNotFound(err, 'consumer')) return undefined;
-      throw err;
-    });
-    if (info) {
-      if (info.config.filter_subject !== p.topic) {
-        throw conflict('micro.broker', `consumer ${p.durable} of stream ${p.stream} exists for "${info.config.filter_subject}", not "${p.topic}"`);
-      }
-      if (info.config.ack_wait !== cfg.ack_wait || info.config.max_deliver !== cfg.max_deliver) {
-        await jsm.consumers.update(p.stream, p.durable, { ack_wait: cfg.ack_wait, max_deliver: cfg.max_deliver });
-      }
-      return p.durable;
-    }
-  }
-  return (await jsm.consumers.add(p.stream, cfg)).name;
 }
 
 export class JetStreamSubscriber implements Subscriber {

@@ -7,7 +7,8 @@ import { checkSubject } from '../nats/subject';
 import type { Message } from '../transport/index';
 import { BaseBroker } from './base';
 import type { Handler, PublishOptions, Subscriber } from './index';
-import { JetStreamSubscriber, openConsumer, type ConsumerPlan } from './jetstream-consumer';
+import { JetStreamSubscriber } from './jetstream-consumer';
+import { openConsumer, type ConsumerPlan } from './jetstream-plan';
 import { checkDurableOptions, consumerName, resolveJetStream, type DurableSubscribeOptions, type JetStreamSettings,
   type ResolvedJetStream } from './jetstream-options';
 import { MSG_ID_HEADER } from './jetstream-names';

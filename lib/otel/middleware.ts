@@ -32,24 +32,48 @@ export function rpcMethod(service: string, endpoint: string): string {
  */
 export const serverFault = (code: number) => code >= 500 || code === 408;
 
+type Meter = ReturnType<OtelApi['metrics']['getMeter']>;
+
+/** The metric instruments, one set per app. */
+function instruments(meter: Meter) {
+  const histogram = (name: string, description: string) => meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: BUCKETS } });
+  const calls = histogram('rpc.client.call.duration', 'Duration of RPC calls, retries included');
+  return {
+    durations: {
+      handler: histogram('rpc.server.call.duration', 'Duration of handled RPC requests'),
+      call: calls,
+      stream: calls,
+      publish: histogram('messaging.client.operation.duration', 'Duration of publishes'),
+      subscriber: histogram('messaging.process.duration', 'Duration of event processing'),
+    },
+    messages: {
+      publish: meter.createCounter('messaging.client.sent.messages', { unit: '{message}', description: 'Messages published' }),
+      subscriber: meter.createCounter('messaging.client.consumed.messages', { unit: '{message}', description: 'Messages delivered to subscribers' }),
+    },
+    active: meter.createUpDownCounter('rpc.server.active_requests', { unit: '{request}', description: 'RPC requests being handled' }),
+  };
+}
+
+type Span = ReturnType<ReturnType<OtelApi['trace']['getTracer']>['startSpan']>;
+
+/** Marks `span` and the metric attributes with the failure's code; an error status unless it is the caller's mistake on a server. */
+function recordFailure(api: OtelApi, span: Span, d: Described, err: unknown, server: boolean): void {
+  const code = err instanceof MicroError ? err.code : 500;
+  const text = String(code);
+  span.setAttribute('error.type', text);
+  d.metric['error.type'] = text;
+  if (d.rpc) { span.setAttribute('rpc.status_code', text); d.metric['rpc.status_code'] = text; }
+  if (!server || !d.rpc || serverFault(code)) {
+    span.recordException(err as Error);
+    span.setStatus({ code: api.SpanStatusCode.ERROR, message: err instanceof MicroError ? err.detail : (err as Error)?.message });
+  }
+}
+
 /** The server-side and client-side tracing middleware, sharing one tracer and meter. */
 export function otelMiddleware(api: OtelApi): { server: MiddlewareFn; client: MiddlewareFn } {
-  const { trace, context, propagation, SpanKind, SpanStatusCode, ROOT_CONTEXT } = api;
+  const { trace, context, propagation, SpanKind, ROOT_CONTEXT } = api;
   const tracer = trace.getTracer('micro-nats');
-  const meter = api.metrics.getMeter('micro-nats');
-  const histogram = (name: string, description: string) => meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: BUCKETS } });
-  const durations = {
-    handler: histogram('rpc.server.call.duration', 'Duration of handled RPC requests'),
-    call: histogram('rpc.client.call.duration', 'Duration of RPC calls, retries included'),
-    stream: histogram('rpc.client.call.duration', 'Duration of RPC calls, retries included'),
-    publish: histogram('messaging.client.operation.duration', 'Duration of publishes'),
-    subscriber: histogram('messaging.process.duration', 'Duration of event processing'),
-  };
-  const messages = {
-    publish: meter.createCounter('messaging.client.sent.messages', { unit: '{message}', description: 'Messages published' }),
-    subscriber: meter.createCounter('messaging.client.consumed.messages', { unit: '{message}', description: 'Messages delivered to subscribers' }),
-  };
-  const active = meter.createUpDownCounter('rpc.server.active_requests', { unit: '{request}', description: 'RPC requests being handled' });
+  const { durations, messages, active } = instruments(api.metrics.getMeter('micro-nats'));
 
   const run = async (inv: Invocation, next: () => Promise<unknown>, server: boolean): Promise<unknown> => {
     const d = describe(inv);
@@ -66,15 +90,7 @@ export function otelMiddleware(api: OtelApi): { server: MiddlewareFn; client: Mi
       if (d.rpc) { span.setAttribute('rpc.status_code', 'OK'); d.metric['rpc.status_code'] = 'OK'; }
       return out;
     } catch (err) {
-      const code = err instanceof MicroError ? err.code : 500;
-      const text = String(code);
-      span.setAttribute('error.type', text);
-      d.metric['error.type'] = text;
-      if (d.rpc) { span.setAttribute('rpc.status_code', text); d.metric['rpc.status_code'] = text; }
-      if (!server || !d.rpc || serverFault(code)) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof MicroError ? err.detail : (err as Error)?.message });
-      }
+      recordFailure(api, span, d, err, server);
       throw err;
     } finally {
       span.end();
