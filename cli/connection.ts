@@ -17,7 +17,7 @@ import { CliError, Exit } from './exit';
 export interface ConnectionFlags {
   server?: string; address?: string; user?: string; password?: string; token?: string; creds?: string;
   tlscert?: string; tlskey?: string; tlsca?: string;
-  registry_address?: string; transport_address?: string; broker_address?: string;
+  registry_address?: string; transport_address?: string; broker_address?: string; registry_timeout?: string;
   inbox_prefix?: string;
 }
 
@@ -26,10 +26,11 @@ export const CONNECT_TIMEOUT_MS = 2_000;
 /**
  * How long a command's registry lookup gathers answers. A command's lookup is always cold (a new process),
  * and a service on a busy host can answer later than a service's 100 ms window: "not found" would be wrong.
+ * `--registry_timeout` or `MICRO_REGISTRY_TIMEOUT` overrides it.
  */
 export const LOOKUP_WINDOW_MS = 500;
 const DEFAULT_SERVER = 'nats://127.0.0.1:4222';
-const GO_MICRO_FLAGS = ['registry_address', 'transport_address', 'broker_address'] as const;
+const GO_MICRO_FLAGS = ['registry_address', 'transport_address', 'broker_address', 'registry_timeout'] as const;
 
 /**
  * Adds the connection flags to `cmd`. `address: false` leaves `--address` out, for commands where
@@ -50,6 +51,7 @@ export function connectionOptions(cmd: Command, o: { address?: boolean } = {}): 
     .addOption(new Option('--transport_address <urls>', 'NATS servers of the transport only').hideHelp())
     .addOption(new Option('--broker_address <urls>', 'NATS servers of the broker only').hideHelp())
     .option('--inbox_prefix <prefix>', 'prefix of the reply subjects the CLI subscribes (default: $MICRO_INBOX_PREFIX, _INBOX)')
+    .option('--registry_timeout <duration>', `how long a registry lookup gathers answers (Go duration, default ${LOOKUP_WINDOW_MS}ms)`)
     .option('--json', 'machine-readable JSON output on stdout');
 }
 
@@ -119,12 +121,12 @@ export async function openClient(flags: ConnectionFlags, env: NodeJS.ProcessEnv 
   let app: App;
   try {
     // A command does not wait for NATS (one attempt) and prints its own output: the service logs stay off.
-    app = await bootstrap({ services: [], address: servers, nats: natsOptions(flags), argv, env: rest, connectTimeout: 0, logger: silentLogger });
+    app = await bootstrap({ services: [], address: servers, nats: natsOptions(flags), argv, env: rest, connectTimeout: 0,
+      registryTimeout: LOOKUP_WINDOW_MS, logger: silentLogger });
   } catch (err) {
     if (err instanceof MicroError && err.code === 503) throw unreachableError(servers, err);
     throw new CliError((err as Error).message, Exit.Usage);
   }
-  app.registry.init({ timeout: LOOKUP_WINDOW_MS });
   try {
     await app.broker.connect();
   } catch (err) {

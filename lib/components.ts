@@ -52,6 +52,8 @@ export interface ComponentOptions {
   registerTtl?: number;
   /** Heartbeat interval of registrations in ms. Default 30 000. */
   registerInterval?: number;
+  /** How long a NATS registry lookup gathers answers, in ms. Default 100. */
+  registryTimeout?: number;
   /** Registry subject prefixes of the NATS registry. Default `['micro.registry.nats', 'micro.nats']`. */
   registrySubjects?: readonly string[];
   /**
@@ -136,7 +138,7 @@ export function buildComponents(o: ComponentOptions = {}): Components {
   let registryConnector: NatsConnector | undefined;
   const input = (addr: string | readonly string[] | undefined, onConnector?: (c: NatsConnector) => void): BuildInput => ({
     connector: () => { const c = connector(addr); onConnector?.(c); return c; },
-    world, errorHandler: o.errorHandler, registerInterval: o.registerInterval, registrySubjects: o.registrySubjects, serviceApi: adr32 ? { prefix } : undefined,
+    world, errorHandler: o.errorHandler, registerInterval: o.registerInterval, registryTimeout: o.registryTimeout, registrySubjects: o.registrySubjects, serviceApi: adr32 ? { prefix } : undefined,
     jetstream: o.jetstream,
     addressPrefix: o.addressPrefix, queueGroup: o.queueGroup,
   });

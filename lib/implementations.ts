@@ -42,6 +42,8 @@ export interface BuildInput {
   errorHandler?: ErrorHandler;
   /** Heartbeat interval of registrations in ms (registries). */
   registerInterval?: number;
+  /** How long a lookup gathers answers in ms (NATS registry). */
+  registryTimeout?: number;
   /** Subject prefixes of the NATS registry. */
   registrySubjects?: readonly string[];
   /** Discover NATS Service API services too, under this control prefix (NATS registries); undefined: off. */
@@ -72,7 +74,7 @@ export const BROKERS = {
 
 /** Registries by name (each is wrapped in a cache by the component builder). */
 export const REGISTRIES = {
-  nats: (b: BuildInput): Registry => withServiceApi(new NatsRegistry({ connector: b.connector(), registerInterval: b.registerInterval, subjects: b.registrySubjects }),
+  nats: (b: BuildInput): Registry => withServiceApi(new NatsRegistry({ connector: b.connector(), registerInterval: b.registerInterval, timeout: b.registryTimeout, subjects: b.registrySubjects }),
     b.serviceApi ? b.connector() : undefined, b.serviceApi?.prefix),
   memory: (b: BuildInput): Registry => new MemoryRegistry({ store: b.world.store, registerInterval: b.registerInterval }),
 } as const;

@@ -31,6 +31,7 @@ const FLAG_CASES: ReadonlyArray<{ flag: string; raw: string; read: (c: Config) =
   { flag: 'server_max_inflight', raw: '64', read: (c) => c.server.maxInflight, expected: 64 },
   { flag: 'register_ttl', raw: '90', read: (c) => c.registerTtl, expected: 90_000 },
   { flag: 'register_interval', raw: '10', read: (c) => c.registerInterval, expected: 10_000 },
+  { flag: 'registry_timeout', raw: '1s', read: (c) => c.registryTimeout, expected: 1_000 },
   { flag: 'client_request_timeout', raw: '750ms', read: (c) => c.client.timeout, expected: 750 },
   { flag: 'client_retries', raw: '3', read: (c) => c.client.retries, expected: 3 },
   { flag: 'selector', raw: 'roundrobin', read: (c) => c.client.selector, expected: 'roundRobin' },
@@ -54,7 +55,7 @@ describe('config', () => {
     expect(c).to.deep.include({
       transport: 'nats', broker: 'nats', registry: 'nats',
       transportAddress: ['nats://127.0.0.1:4222'], brokerAddress: ['nats://127.0.0.1:4222'], registryAddress: ['nats://127.0.0.1:4222'],
-      registerTtl: 60_000, registerInterval: 30_000,
+      registerTtl: 60_000, registerInterval: 30_000, registryTimeout: 100,
       client: { timeout: 5_000, retries: 1, selector: 'random' },
     });
     expect(c.server).to.deep.include({ address: '', metadata: {}, maxInflight: 16_384 });

@@ -72,8 +72,20 @@ describe('one micro-nats client calls go-micro, NATS Service API and micro-nats 
     expect(names.sort()).to.deep.equal([ADR, GM, MN]);
   });
 
+  it('gathers registry answers for registryTimeout ms (--registry_timeout, MICRO_REGISTRY_TIMEOUT)', async () => {
+    const slow = await bootstrap({ address: nats.url, argv: ['--registry_timeout', '300ms'], env: {}, logLevel: 'silent', registryTimeout: 50 });
+    try {
+      expect(slow.registry.options()).to.include({ timeout: 300 });
+    } finally {
+      await slow.stop();
+    }
+    const bad = await runCli(['services', '--registry_timeout', '5'], { NATS_URL: nats.url });
+    expect(bad.code, 'a duration without a unit is a usage error').to.equal(1);
+    expect(bad.stderr).to.include('--registry_timeout');
+  });
+
   it('the CLI shows each with its protocol', async () => {
-    const r = await runCli(['services', '--json'], { NATS_URL: nats.url });
+    const r = await runCli(['services', '--json', '--registry_timeout', '1s'], { NATS_URL: nats.url });
     expect(r.code, r.stderr).to.equal(0);
     const rows = (JSON.parse(r.stdout) as Array<{ name: string; protocols: string[] }>).filter((x) => x.name.startsWith('interop-'));
     expect(Object.fromEntries(rows.map((x) => [x.name, x.protocols]))).to.deep.equal({ [GM]: ['go-micro'], [ADR]: ['ADR-32'], [MN]: ['micro-nats'] });

@@ -21,6 +21,7 @@ const ABOUT: Readonly<Record<string, [string, string]>> = Object.freeze({
   registry_subjects: ['registry subject prefixes, each answered and announced on (comma-separated)', d.registrySubjects.join(',')],
   register_ttl: ['seconds a registry keeps a silent node', `${d.registerTtl / 1000}`],
   register_interval: ['seconds between re-registrations', `${d.registerInterval / 1000}`],
+  registry_timeout: ['how long a registry lookup gathers answers (Go duration: 100ms, 1s)', `${d.registryTimeout}ms`],
   client_request_timeout: ['per-call budget (Go duration: 500ms, 5s)', `${d.timeout / 1000}s`],
   client_retries: ['extra attempts after a failed call', `${d.retries}`],
   selector: ['node selection: random | roundRobin', d.selector],

@@ -6,7 +6,8 @@
  * --registry_address` (comma-separated NATS servers), `--server_name --server_version --server_id
  * --server_address`, `--server_metadata k=v` (repeatable, or comma-separated), `--server_max_inflight`, `--register_ttl` and
  * `--register_interval` (whole seconds, as go-micro), `--client_request_timeout` (a Go duration:
- * `500ms`, `5s`, `1m`; a bare number is refused), `--client_retries`, `--selector` (random |
+ * `500ms`, `5s`, `1m`; a bare number is refused), `--registry_timeout` (a Go duration: how long a lookup
+ * gathers answers), `--client_retries`, `--selector` (random |
  * roundRobin), `--registry_subjects` (registry subject prefixes, comma-separated), `--adr32` (true | false:
  * serve the NATS Service API), `--adr32_prefix` (its control
  * subject prefix, default `$SRV`), `--inbox_prefix` (reply subjects, default `_INBOX`), `--address_prefix`
@@ -18,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ADDRESS_PREFIX, DEFAULT_INBOX_PREFIX, DEFAULT_QUEUE_GROUP } from './defaults';
-import { DEFAULT_ADR32, DEFAULT_ADR32_PREFIX, DEFAULT_CALL_TIMEOUT, DEFAULT_COMPONENT, DEFAULT_NATS_URL, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL,
+import { DEFAULT_ADR32, DEFAULT_ADR32_PREFIX, DEFAULT_CALL_TIMEOUT, DEFAULT_COMPONENT, DEFAULT_NATS_URL, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL, DEFAULT_REGISTRY_TIMEOUT,
   DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTRY_SUBJECTS, DEFAULT_RETRIES, DEFAULT_SELECTOR, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOG_LEVEL } from './defaults';
 import { ConfigError } from '../errors';
 import { readCode } from './code';
@@ -40,6 +41,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   retries: DEFAULT_RETRIES, selector: DEFAULT_SELECTOR, serverAddress: '', serverMaxInflight: DEFAULT_MAX_INFLIGHT, adr32: DEFAULT_ADR32, adr32Prefix: DEFAULT_ADR32_PREFIX,
   inboxPrefix: DEFAULT_INBOX_PREFIX, addressPrefix: DEFAULT_ADDRESS_PREFIX, queueGroup: DEFAULT_QUEUE_GROUP,
   logLevel: DEFAULT_LOG_LEVEL, connectTimeout: DEFAULT_CONNECT_TIMEOUT,
+  registryTimeout: DEFAULT_REGISTRY_TIMEOUT,
 } as const);
 
 function defaults(ttl: number): Layer {
@@ -57,6 +59,7 @@ function defaults(ttl: number): Layer {
     adr32: { value: d.adr32, from }, adr32Prefix: { value: d.adr32Prefix, from },
     inboxPrefix: { value: d.inboxPrefix, from }, addressPrefix: { value: d.addressPrefix, from }, queueGroup: { value: d.queueGroup, from },
     logLevel: { value: d.logLevel, from }, connectTimeout: { value: d.connectTimeout, from },
+    registryTimeout: { value: d.registryTimeout, from },
   };
 }
 
@@ -89,6 +92,7 @@ export function resolveConfig<T extends object = object, B extends object = obje
     registrySubjects: Object.freeze([...s.registrySubjects]),
     registerTtl: s.registerTtl,
     registerInterval: s.registerInterval,
+    registryTimeout: s.registryTimeout,
     client: Object.freeze({ timeout: s.timeout, retries: s.retries, selector: s.selector }),
     adr32: Object.freeze({ enabled: s.adr32, prefix: s.adr32Prefix }),
     inboxPrefix: s.inboxPrefix, addressPrefix: s.addressPrefix, queueGroup: s.queueGroup,

@@ -22,6 +22,7 @@ export interface Settings {
   registrySubjects: string[];
   registerTtl: number;
   registerInterval: number;
+  registryTimeout: number;
   timeout: number;
   retries: number;
   selector: SelectorName;

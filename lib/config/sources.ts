@@ -36,6 +36,7 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
   { flag: 'registry_subjects', key: 'registrySubjects', parse: parseSubjectPrefixes },
   { flag: 'register_ttl', key: 'registerTtl', parse: parseSeconds },
   { flag: 'register_interval', key: 'registerInterval', parse: parseSeconds },
+  { flag: 'registry_timeout', key: 'registryTimeout', parse: parseDuration },
   { flag: 'client_request_timeout', key: 'timeout', parse: parseDuration },
   { flag: 'client_retries', key: 'retries', parse: parseCount },
   { flag: 'selector', key: 'selector', parse: parseSelector },

@@ -60,6 +60,8 @@ export interface ConfigInput<T extends object = object, B extends object = objec
   registerTtl?: number;
   /** How often a service re-announces itself, in ms; must be shorter than `registerTtl`. Default 30 000, or half a shorter TTL. */
   registerInterval?: number;
+  /** How long a NATS registry lookup gathers answers, in ms. Default 100. */
+  registryTimeout?: number;
   /** Call budget, retries and node selection. */
   client?: ClientInput;
   /** Serve every service on the NATS Service API (ADR-32) too, and discover ADR-32 services. Default true (NATS components only). */
@@ -130,6 +132,8 @@ export interface Config<T extends object = object, B extends object = object, R 
   readonly registerTtl: number;
   /** How often a service re-announces itself, in ms; always shorter than `registerTtl`. */
   readonly registerInterval: number;
+  /** How long a NATS registry lookup gathers answers, in ms. */
+  readonly registryTimeout: number;
   /** Call budget, retries and node selection. */
   readonly client: ClientConfig;
   /** The NATS Service API (ADR-32): whether services speak it and discovery looks for it, and its control subject prefix. */
