@@ -1,9 +1,10 @@
 /** `services`, `describe` and `watch`: what the registry knows, and its events as they happen. */
 import type { Command } from 'commander';
+import type { App } from 'micro-nats';
 import type { Node, Result, Service as ServiceRecord, Value } from 'micro-nats/registry';
 import { parseCount } from '../input';
 import { out, outJson, note, table, withProgress } from '../output';
-import { run, untilSignal } from '../run';
+import { run, untilSignal, type Flags } from '../run';
 
 /**
  * The protocol a node speaks, from its metadata: ours say `server: micro-nats`, NATS Service API instances
@@ -64,6 +65,28 @@ function eventText(r: Result): string {
   return `${new Date().toISOString()}  ${r.action.padEnd(6)}  ${s.name} ${s.version}  ${nodes}`;
 }
 
+/** Prints registry events until `--count` events were seen or a signal (Ctrl-C, SIGTERM) comes. */
+async function watchRegistry(app: App, f: Flags, service: string | undefined): Promise<void> {
+  const watcher = await app.registry.watch(service ? { service } : {});
+  const signal = untilSignal();
+  note(`watching the registry${service ? ` for ${service}` : ''}; Ctrl-C to stop`);
+  let seen = 0;
+  const loop = (async () => {
+    for await (const r of watcher) {
+      if (f.json) outJson({ action: r.action, service: r.service });
+      else out(eventText(r));
+      if (f.count !== undefined && ++seen >= f.count) return;
+    }
+  })();
+  try {
+    await Promise.race([loop, signal.done]);
+    loop.catch(() => undefined);   // a late failure after Ctrl-C has nobody to tell
+  } finally {
+    signal.dispose();
+    watcher.stop();
+  }
+}
+
 export function registryCommands(program: Command, add: (c: Command) => Command): void {
   add(program.command('services').description('list the services in the registry: versions, nodes, protocol'))
     .action((_o, cmd: Command) => run(cmd, async (app, f) => {
@@ -85,24 +108,5 @@ export function registryCommands(program: Command, add: (c: Command) => Command)
   add(program.command('watch').description('print registry events (create, update, delete) as they happen, until Ctrl-C')
     .argument('[service]', 'only events of this service')
     .option('--count <n>', 'exit after this many events', parseCount('--count')))
-    .action((service: string | undefined, _o, cmd: Command) => run(cmd, async (app, f) => {
-      const watcher = await app.registry.watch(service ? { service } : {});
-      const signal = untilSignal();
-      note(`watching the registry${service ? ` for ${service}` : ''}; Ctrl-C to stop`);
-      let seen = 0;
-      const loop = (async () => {
-        for await (const r of watcher) {
-          if (f.json) outJson({ action: r.action, service: r.service });
-          else out(eventText(r));
-          if (f.count !== undefined && ++seen >= f.count) return;
-        }
-      })();
-      try {
-        await Promise.race([loop, signal.done]);
-        loop.catch(() => undefined);   // a late failure after Ctrl-C has nobody to tell
-      } finally {
-        signal.dispose();
-        watcher.stop();
-      }
-    }));
+    .action((service: string | undefined, _o, cmd: Command) => run(cmd, (app, f) => watchRegistry(app, f, service)));
 }

@@ -115,6 +115,7 @@ export interface Subscriber {
   unsubscribe(): Promise<void>;
 }
 
+/** Publishes events to topics and delivers them to subscribers (queue groups share a topic's events). */
 export interface Broker {
   /**
    * Updates the common options (error handler, drain); takes effect for later messages and disconnects.
