@@ -1,8 +1,7 @@
 /**
  * OpenTelemetry as middleware: a span and a duration per handler, subscriber, call, stream and publish,
- * named and attributed per the semantic conventions for RPC (`docs/rpc/rpc-spans.md`, `rpc-metrics.md`) and
- * messaging (`docs/messaging/messaging-spans.md`, `nats.md`); W3C trace context (`traceparent`,
- * `tracestate`) travels in the request and event headers. Only `@opentelemetry/api` is used: the SDK the
+ * named and attributed per OpenTelemetry's semantic conventions for RPC and messaging (NATS); W3C trace
+ * context (`traceparent`, `tracestate`) travels in the request and event headers. Only `@opentelemetry/api` is used: the SDK the
  * application registers decides what is recorded and where it goes.
  */
 import { MicroError } from '../errors';
