@@ -17,7 +17,7 @@ export { TYPES } from './lib/tokens';
 export { resolveConfig, type Config, type ConfigInput } from './lib/config';
 
 export { MicroError, Codes, badRequest, unauthorized, forbidden, notFound, timeout, conflict, payloadTooLarge, internal,
-  unavailable, ConfigError, NoRespondersError, type Code, type FieldError, type MicroErrorJSON } from './lib/errors';
+  unavailable, ConfigError, NoRespondersError, NotSentError, ConnectionLostError, REFUSED_ID, refused, type Code, type FieldError, type MicroErrorJSON } from './lib/errors';
 export { RegistryNotFoundError, RegistryUnavailableError } from './lib/registry';
 export { NoneAvailableError } from './lib/selector';
 export { currentContext, type Context, type Metadata } from './lib/context';

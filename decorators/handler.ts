@@ -19,6 +19,11 @@ export interface HandlerDecoratorOptions {
   subject?: string;
   /** The ADR-32 queue group of this endpoint; `''` for none. Default: the service's (`q`). */
   queueGroup?: string;
+  /**
+   * Running it twice has the effect of running it once: callers may re-send a request that timed out
+   * (advertised as endpoint metadata `idempotent: "true"`). Default false: a timed-out call is not re-sent.
+   */
+  idempotent?: boolean;
 }
 
 /**
@@ -49,6 +54,9 @@ export function Handler(nameOrOptions?: string | HandlerDecoratorOptions): Metho
     }
     if (opts.queueGroup !== undefined && !(opts.queueGroup === '' || isToken(opts.queueGroup))) {
       throw new Error(`${at}: queueGroup must be a string without spaces ('' for none), got ${JSON.stringify(opts.queueGroup)}`);
+    }
+    if (opts.idempotent !== undefined && typeof opts.idempotent !== 'boolean') {
+      throw new Error(`${at}: idempotent must be a boolean, got ${JSON.stringify(opts.idempotent)}`);
     }
     const metadata = checkStringRecord(at, 'metadata', opts.metadata);
     recordHandler((target as { constructor: Function }).constructor, key as string, fn, { ...opts, metadata });

@@ -28,6 +28,7 @@ import { consoleLogger } from './logger/console';
 import { loggingErrorHandler } from './broker/options';
 import { helpText, wantsHelp } from './config/help';
 import { redact } from './nats/servers';
+import type { OutlierOptions } from './selector/registry';
 
 /** Options of {@link bootstrap}: configuration (overridden by `MICRO_*` env and go-micro flags) and services. */
 export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registry> {
@@ -50,6 +51,8 @@ export interface BootstrapOptions extends ConfigInput<Transport, Broker, Registr
   jetstream?: JetStreamSettings;
   /** Memory implementations shared by several bootstraps in one process (tests). Default: one of its own. */
   memory?: MemoryWorld;
+  /** Outlier ejection of the client's selector: a node whose calls time out in a row is skipped for a cool-off. Default 3 in a row, 10 000 ms. */
+  outlier?: OutlierOptions;
   /**
    * Middleware around every handler and subscriber of every service, outside each class's and method's
    * `@Use`; first listed outermost. Functions, or classes resolved from the container. Default none.
@@ -131,7 +134,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<App> {
   // `nats.inboxPrefix` applies unless the `inboxPrefix` setting is given (code, env or flag).
   const inboxPrefix = config.inboxPrefix === DEFAULT_INBOX_PREFIX ? options.nats?.inboxPrefix ?? config.inboxPrefix : config.inboxPrefix;
   const c = buildComponents({ ...config, inboxPrefix, nats: options.nats, errorHandler: options.errorHandler ?? loggingErrorHandler(logger),
-    memory: options.memory, jetstream: options.jetstream, logger, connectTimeout: config.connectTimeout });
+    memory: options.memory, outlier: options.outlier, jetstream: options.jetstream, logger, connectTimeout: config.connectTimeout });
   const container = options.container ?? new Container();
   const bindings: [symbol, unknown][] = [[TYPES.Transport, c.transport], [TYPES.Broker, c.broker], [TYPES.Registry, c.registry],
     [TYPES.Client, c.client], [TYPES.Codec, c.codecs], [TYPES.Selector, c.selector], [TYPES.Config, config]];

@@ -7,7 +7,7 @@ import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { Broker, ErrorHandler } from './broker';
 import type { JetStreamSettings } from './broker/jetstream-options';
 import { Codecs } from './codec';
-import { DEFAULT_ADR32, DEFAULT_COMPONENT } from './config/defaults';
+import { DEFAULT_ADR32, DEFAULT_COMPONENT, DEFAULT_STOP_GRACE } from './config/defaults';
 import { ConfigError } from './errors';
 import { JsonCodec } from './codec/json';
 import { MsgpackCodec } from './codec/msgpack';
@@ -20,7 +20,7 @@ import { silentLogger, type Logger } from './logger';
 import { isNodeCache, type Registry } from './registry';
 import { CachedRegistry } from './registry/cache';
 import type { Selector, Strategy } from './selector';
-import { RegistrySelector } from './selector/registry';
+import { RegistrySelector, type OutlierOptions } from './selector/registry';
 import { RpcServer, type RpcServerOptions } from './server/rpc';
 import { Adr32Adapter } from './server/adr32';
 import { Adr32Caller } from './client/adr32';
@@ -61,6 +61,13 @@ export interface ComponentOptions {
    * it picks among a service's nodes (default `'random'`): the shape of the resolved `Config.client`.
    */
   client?: { timeout?: number; retries?: number; selector?: Strategy };
+  /** Outlier ejection of the selector: nodes whose calls time out in a row are skipped for a while. Default 3 in a row, 10 s. */
+  outlier?: OutlierOptions;
+  /**
+   * Grace period of `close()` in ms: servers drain and finish in-flight work, then published events are
+   * flushed to NATS, all within it. Default 10 000.
+   */
+  stopGrace?: number;
   /** Receives events whose subscriber failed (threw, or its DTO was invalid). Default: log. */
   errorHandler?: ErrorHandler;
   /** Shared memory implementations; default a world of its own. */
@@ -148,7 +155,7 @@ export function buildComponents(o: ComponentOptions = {}): Components {
   const raw = typeof o.registry === 'object' ? o.registry
     : pick(REGISTRIES, 'registry', o.registry)(input(o.registryAddress, (c) => { registryConnector = c; }));
   const registry = isNodeCache(raw) ? raw : new CachedRegistry(raw, { registerTtl: o.registerTtl });
-  const selector = new RegistrySelector({ registry, strategy: o.client?.selector });
+  const selector = new RegistrySelector({ registry, strategy: o.client?.selector, outlier: o.outlier });
   const codecs = new Codecs([new JsonCodec(), new MsgpackCodec()]);
   const caller = adr32 && registryConnector ? new Adr32Caller(registryConnector, registry, codecs) : undefined;
   const client = new RpcClient({ transport, selector, broker, registry, codecs, timeout: o.client?.timeout, retries: o.client?.retries,
@@ -157,10 +164,12 @@ export function buildComponents(o: ComponentOptions = {}): Components {
   let closed: Promise<void> | undefined;
 
   const close = async () => {
-    for (const s of servers) await s.stop();
+    const end = Date.now() + (o.stopGrace ?? DEFAULT_STOP_GRACE);
+    await Promise.all(servers.map((s) => s.stop()));
     await client.close();
     await caller?.close();
-    if (typeof o.broker !== 'object') await broker.disconnect();
+    // What was published is flushed to NATS within what is left of the grace period (at least a moment).
+    if (typeof o.broker !== 'object') await broker.disconnect({ timeout: Math.max(end - Date.now(), 100) });
     await selector.close();
     await registry.close();
     if (raw !== registry && typeof o.registry !== 'object') await raw.close();
@@ -177,7 +186,7 @@ export function buildComponents(o: ComponentOptions = {}): Components {
       // Servers on a NATS transport serve the NATS Service API too, on the transport's connection.
       const adapters = adr32 && transportConnector
         ? [new Adr32Adapter({ connector: transportConnector, prefix, ...natsService })] : [];
-      const s = new RpcServer({ ...opts, transport, broker, registry, codecs, registerTtl: o.registerTtl, adapters,
+      const s = new RpcServer({ ...opts, transport, broker, registry, codecs, registerTtl: o.registerTtl, adapters, stopGrace: o.stopGrace,
         connection: transportConnector });
       servers.push(s);
       return s;

@@ -142,3 +142,25 @@ export class NoRespondersError extends MicroError {
     this.name = 'NoRespondersError';
   }
 }
+
+/**
+ * The request was not handed to NATS because the connection is down (503): nothing was sent, so it is
+ * re-sent once the connection is back, within the call's budget.
+ */
+export class NotSentError extends MicroError {
+  constructor(id: string, detail: string) {
+    super(id, Codes.Unavailable, detail);
+    this.name = 'NotSentError';
+  }
+}
+
+/**
+ * The NATS connection dropped while a reply was awaited (503): the request may or may not have reached a
+ * handler, so it is re-sent only for an idempotent call.
+ */
+export class ConnectionLostError extends MicroError {
+  constructor(id: string, detail: string) {
+    super(id, Codes.Unavailable, detail);
+    this.name = 'ConnectionLostError';
+  }
+}

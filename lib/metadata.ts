@@ -31,6 +31,8 @@ export interface HandlerInfo {
   subject?: string;
   /** The ADR-32 queue group; `''` for none. Default: the service's. */
   queueGroup?: string;
+  /** Safe to re-send after a timeout. Default false. */
+  idempotent?: boolean;
 }
 
 /** What `@Subscribe` records besides the method itself. `request` overrides the design type. */
@@ -104,6 +106,8 @@ export interface HandlerMeta {
    * design types (no `emitDecoratorMetadata`, or a type-stripping runner): bootstrap refuses it.
    */
   readonly untyped?: boolean;
+  /** Declared safe to re-send after a timeout (`@Handler({ idempotent: true })`); absent: not. */
+  readonly idempotent?: boolean;
 }
 
 /** One `@Subscribe` method (a method may subscribe to several topics). */
@@ -283,6 +287,7 @@ export function recordHandler(owner: Function, method: string, fn: Function, inf
     stream: Object.prototype.toString.call(fn) === '[object AsyncGeneratorFunction]',
     subject: info.subject,
     queueGroup: info.queueGroup,
+    idempotent: info.idempotent === true ? true : undefined,
     declaredOn: owner,
   }));
   if (at >= 0) rec.handlers[at] = entry; else rec.handlers.push(entry);

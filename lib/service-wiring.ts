@@ -62,6 +62,7 @@ export function wireService(c: Components, container: Container, cls: Function, 
     server.handle(h.endpoint, instance[h.method].bind(instance), {
       metadata: { ...h.metadata },
       stream: h.stream,
+      idempotent: h.idempotent,
       request: h.requestType ? describeType(h.requestType, { direction: 'request' }) : undefined,
       response: h.returnType ? describeType(h.returnType, { direction: 'response' }) : undefined,
       decode: h.requestType ? dtoDecoder(name, h.endpoint, h.requestType as Ctor) : undefined,

@@ -1,6 +1,6 @@
 /** RegistrySelector over the registry cache: strategies, retries within a call, filters, mark. */
 import { expect } from 'chai';
-import { internal, NoRespondersError, unavailable } from '../lib/errors';
+import { internal, NoRespondersError, timeout, unavailable } from '../lib/errors';
 import { CachedRegistry } from '../lib/registry/cache';
 import { RegistryUnavailableError, type Node } from '../lib/registry/index';
 import { MemoryRegistry, MemoryRegistryStore } from '../lib/registry/memory';
@@ -10,7 +10,7 @@ import { RegistrySelector } from '../lib/selector/registry';
 import { freePort } from '../lib/testing';
 import { Closer, killConnection, natsRegistryWithConnector, svc, uniqueName, uniqueTopics } from './registry-support';
 import { natsUrl } from './support/nats';
-import { rejection } from './support/wait';
+import { rejection, sleep } from './support/wait';
 
 function tally(picks: Node[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -124,6 +124,35 @@ describe('selector', function () {
     selector.mark(name, v1eu, new NoRespondersError('micro.transport', 'no listener at a1 (no responders)'));
     expect(selector.cache.lookup(name)!.flatMap((s) => s.nodes.map((n) => n.id))).to.not.include('v1-eu');
     for (let i = 0; i < 20; i++) expect((await selector.select(name))().id).to.not.equal('v1-eu');
+  });
+
+  it('ejects a node after 3 timeouts in a row for the cool-off, then lets one call probe it; a success readmits it', async () => {
+    const store = new MemoryRegistryStore();
+    const name = uniqueName('outlier');
+    await closer.add(new MemoryRegistry({ store })).register(svc(name, '', ['slow', 'fast']));
+    const selector = closer.add(new RegistrySelector({ registry: closer.add(new MemoryRegistry({ store })), strategy: 'roundRobin',
+      outlier: { failures: 3, coolOff: 300 } }));
+    const slow = (await selector.select(name, { filter: (n) => n.id === 'slow' }))();
+    const picks = async (k: number) => { const ids: string[] = []; for (let i = 0; i < k; i++) ids.push((await selector.select(name))().id); return ids; };
+    selector.mark(name, slow, timeout('micro.client', 'no reply'));
+    selector.mark(name, slow, timeout('micro.client', 'no reply'));
+    expect(await picks(4)).to.include('slow', 'two timeouts do not eject');
+    selector.mark(name, slow, internal(name, 'answered with an error'));
+    selector.mark(name, slow, timeout('micro.client', 'no reply'));
+    selector.mark(name, slow, timeout('micro.client', 'no reply'));
+    expect(await picks(4)).to.include('slow', 'an answer in between ends the run');
+    selector.mark(name, slow, timeout('micro.client', 'no reply'));
+    expect(await picks(20)).to.not.include('slow', 'ejected after 3 in a row');
+    await sleep(350);
+    const after = await picks(20);
+    expect(after.filter((id) => id === 'slow')).to.have.length(1, 'one probe after the cool-off');
+    selector.mark(name, slow);
+    expect((await picks(4)).filter((id) => id === 'slow')).to.have.length(2, 'readmitted after the probe succeeded');
+    // With every candidate ejected, calls still go somewhere.
+    const only = closer.add(new RegistrySelector({ registry: closer.add(new MemoryRegistry({ store })), outlier: { failures: 1, coolOff: 10_000 } }));
+    for (const id of ['slow', 'fast']) only.mark(name, { id, address: '', metadata: {} }, timeout('micro.client', 'no reply'));
+    expect(['slow', 'fast']).to.include((await only.select(name))().id);
+    expect(() => new RegistrySelector({ registry: closer.add(new MemoryRegistry({ store })), outlier: { failures: -1 } })).to.throw(/outlier.failures/);
   });
 
   it('a dead node marked "no responders" is no longer selected, before its ttl runs out', async () => {

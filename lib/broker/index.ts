@@ -64,6 +64,11 @@ export interface PublishOptions {
    * so a retried publish is not stored twice. Ignored by core NATS and memory. Default: none.
    */
   id?: string;
+  /**
+   * How long a publish waits for a NATS connection that is down (reconnecting) before it fails 503 with
+   * the event not sent, in ms. Default 5 000. A connected publish never waits.
+   */
+  timeout?: number;
 }
 
 /** Options of {@link Broker.disconnect}. */
@@ -113,6 +118,12 @@ export interface Subscriber {
   topic(): string;
   /** Stops delivery at once: no handler is called after it resolves. Idempotent; never rejects. */
   unsubscribe(): Promise<void>;
+  /**
+   * Stops new deliveries, hands the events already received to the handler, and resolves once the handlers
+   * running finished (a graceful stop loses nothing it received). Unbounded: callers bound it, then
+   * `unsubscribe()`. Optional; without it a stop can only unsubscribe. Never rejects.
+   */
+  drain?(): Promise<void>;
 }
 
 /** Publishes events to topics and delivers them to subscribers (queue groups share a topic's events). */

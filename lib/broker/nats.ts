@@ -7,7 +7,9 @@ import { BaseBroker } from './base';
 import type { BrokerOptions, Handler, PublishOptions, SubscribeOptions, Subscriber } from './index';
 import { NatsSubscriber } from './nats-subscriber';
 import { Refusals } from './refusals';
-import { checkHandler, checkMessage, notConnected, queueOf, TopicCheck, within } from './options';
+import { BROKER_ID, checkHandler, checkMessage, notConnected, queueOf, TopicCheck, within } from './options';
+import { DEFAULT_PUBLISH_TIMEOUT } from '../config/defaults';
+import { unavailable } from '../errors';
 
 /** How long `subscribe()` waits for the server to confirm the subscription before resolving anyway (ms). */
 const SUBSCRIBE_FLUSH_TIMEOUT = 5_000;
@@ -34,13 +36,22 @@ export class NatsBroker extends BaseBroker<NatsSubscriber> {
   private readonly topics = new TopicCheck();
   /** Subjects NATS refused a publish to: later publishes there reject 403 for a while (see Refusals). */
   private readonly refusals = new Refusals();
+  /**
+   * The connection is down (nats.js reconnecting): nats.js would buffer a publish and discard its buffer on
+   * the next reconnect attempt, so publishes wait for `reconnected` instead (bounded) and fail 503 after.
+   */
+  private down = false;
+  private readonly waiting = new Set<() => void>();
 
   constructor(options: NatsBrokerOptions = {}) {
     super(options);
     this.connector = options.connector ?? new NatsConnector({ servers: options.servers, nats: options.nats });
     this.connector.on((e) => {
-      if (e.type === 'closed' && e.nc === this.nc) void this.lost();
-      else if (e.type === 'denied' && e.operation === 'publish' && e.nc === this.nc) this.refusals.note(e.subject, e.error);
+      if (e.nc !== this.nc) return;
+      if (e.type === 'denied') { if (e.operation === 'publish') this.refusals.note(e.subject, e.error); return; }
+      this.down = e.type === 'down';
+      if (e.type === 'closed') void this.lost();
+      if (!this.down) for (const w of [...this.waiting]) w();
     });
   }
 
@@ -52,9 +63,10 @@ export class NatsBroker extends BaseBroker<NatsSubscriber> {
   }
 
   /** Hot path: not an async function, so a successful publish allocates no promise of its own. */
-  publish(topic: string, m: Message, _opts?: PublishOptions): Promise<void> {
+  publish(topic: string, m: Message, opts?: PublishOptions): Promise<void> {
     const nc = this.nc;
     if (!nc) return Promise.reject(notConnected(`publish to "${topic}"`));
+    if (this.down) return this.publishWhenBack(topic, m, opts);
     try {
       this.topics.publish(topic);
       this.refusals.check(topic);
@@ -64,6 +76,26 @@ export class NatsBroker extends BaseBroker<NatsSubscriber> {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** The connection is down: publish once it is back, or fail 503 (nothing sent) after the publish's timeout. */
+  private async publishWhenBack(topic: string, m: Message, opts?: PublishOptions): Promise<void> {
+    const wait = opts?.timeout ?? DEFAULT_PUBLISH_TIMEOUT;
+    const t0 = Date.now();
+    if (!(await this.back(wait))) {
+      throw unavailable(BROKER_ID, `publish to "${topic}" failed: the NATS connection was down for ${Date.now() - t0} ms; the event was not sent`);
+    }
+    return this.publish(topic, m, { ...opts, timeout: Math.max(0, wait - (Date.now() - t0)) });
+  }
+
+  /** Resolves true when the connection is back (or closed for good), false after `ms`. */
+  private back(ms: number): Promise<boolean> {
+    if (!this.down) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(t); this.waiting.delete(done); resolve(true); };
+      const t = setTimeout(() => { this.waiting.delete(done); resolve(false); }, ms);
+      this.waiting.add(done);
+    });
   }
 
   async subscribe(topic: string, handler: Handler, opts: SubscribeOptions = {}): Promise<Subscriber> {
@@ -85,11 +117,17 @@ export class NatsBroker extends BaseBroker<NatsSubscriber> {
 
   protected async open(): Promise<void> {
     this.nc = await this.connector.acquire();
+    this.down = false;
   }
 
   protected async release(drained: boolean, timeout: number): Promise<void> {
+    const t0 = Date.now();
+    // Events published are in nats.js's buffer or the socket: a flush (PING/PONG) proves the server has them,
+    // even when the shared connection stays open for the transport or registry. Not while down: it would wait.
+    const nc = this.nc;
+    if (drained && nc && !nc.isClosed() && !this.down) await within(nc.flush(), timeout);
     // Bounded too: when this is the last user, draining the connection waits for a server that may be down.
-    await within(this.connector.release(drained), Math.max(timeout, 100));
+    await within(this.connector.release(drained), Math.max(timeout - (Date.now() - t0), 100));
     this.nc = undefined;
   }
 }

@@ -7,9 +7,18 @@
 export interface CallOptions {
   /** Whole-call budget in ms, retries included. Default: the client's `timeout` (5 000). */
   timeout?: number;
-  /** Retries on 408, 503 and transport errors, each on another node when there is one. Default: the client's `retries` (1). */
+  /**
+   * How many times a failed request may be sent again, each to another node when there is one. Only failures
+   * that provably ran no handler are re-sent (no responders, refused by a stopping or overloaded server,
+   * no node found), unless the call is idempotent. Default: the client's `retries` (1).
+   */
   retries?: number;
-  /** Per-attempt budget in ms inside the whole-call budget. Default: what is left shared among the attempts left. */
+  /**
+   * Running the handler twice is harmless: a timeout (or a connection lost while waiting) is re-sent too.
+   * Default: what the endpoint advertises (`@Handler({ idempotent: true })`), else false.
+   */
+  idempotent?: boolean;
+  /** Per-attempt budget in ms inside the whole-call budget. Default: all that is left (an attempt is not cut short to make room for a retry). */
   attemptTimeout?: number;
   /** Call this node address directly, bypassing the registry and selector. Default: a node the selector picks. */
   address?: string;
@@ -35,6 +44,11 @@ export interface PublishOptions {
   metadata?: Record<string, string>;
   /** Deduplication id (`Nats-Msg-Id`): JetStream stores one event per id within its duplicate window. Default: none. */
   id?: string;
+  /**
+   * How long to wait for a NATS connection that is down before failing 503 (the event not sent), in ms.
+   * Default 5 000, and never past the current request's deadline inside a handler. A connected publish never waits.
+   */
+  timeout?: number;
 }
 
 /** Calls, streams and publishes; inside a handler, outgoing requests inherit its metadata and remaining deadline. */

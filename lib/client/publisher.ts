@@ -5,6 +5,7 @@ import { unavailable } from '../errors';
 import { encodeEnvelope, eventContentType, eventHeader, Header, writeTimeout } from '../protocol/mucp';
 import { randomUUID } from 'node:crypto';
 import type { GoMicroTopics } from './gomicro-topics';
+import { DEFAULT_PUBLISH_TIMEOUT } from '../config/defaults';
 import type { Message } from '../transport';
 import type { PublishOptions } from './index';
 import { encodeOrRefuse } from './encode';
@@ -30,9 +31,9 @@ export class EventPublisher {
     const broker = this.broker;
     if (!broker) return Promise.reject(unavailable('micro.client', `cannot publish to ${topic}: the client has no broker`));
     let m: Message;
+    const ctx = currentContext();
     try {
       const codec = this.codecs.get(opts.contentType);
-      const ctx = currentContext();
       const metadata = ctx || opts.metadata ? { ...ctx?.rawMetadata, ...opts.metadata } : undefined;
       // Middleware may add headers: it gets a record of its own, never the shared frozen empty one.
       const header = eventHeader(this.chain ? metadata ?? {} : metadata, codec.contentType, ctx ? ctx.deadline - Date.now() : Infinity);
@@ -40,11 +41,14 @@ export class EventPublisher {
     } catch (err) {
       return Promise.reject(err);
     }
+    // Inside a handler, waiting for a connection that is down ends with the request's deadline.
+    const o = ctx && Number.isFinite(ctx.deadline)
+      ? { ...opts, timeout: Math.max(0, Math.min(opts.timeout ?? DEFAULT_PUBLISH_TIMEOUT, ctx.deadline - Date.now())) } : opts;
     if (this.chain) {
-      const inv = { kind: 'publish' as const, service: '', endpoint: topic, metadata: m.header, context: currentContext(), request: payload };
-      return this.chain(inv, () => this.send(broker, topic, m, opts)) as Promise<void>;
+      const inv = { kind: 'publish' as const, service: '', endpoint: topic, metadata: m.header, context: ctx, request: payload };
+      return this.chain(inv, () => this.send(broker, topic, m, o)) as Promise<void>;
     }
-    return this.send(broker, topic, m, opts);
+    return this.send(broker, topic, m, o);
   }
 
   private send(broker: Broker, topic: string, m: Message, opts: PublishOptions): Promise<void> {

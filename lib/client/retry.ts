@@ -1,9 +1,23 @@
-import { Codes, MicroError, NoRespondersError } from '../errors';
+import { ConnectionLostError, MicroError, NoRespondersError, NotSentError, REFUSED_ID } from '../errors';
+import { NoneAvailableError } from '../selector';
 
-/** go-micro retries 408; we also retry 503 and transport failures (a node or NATS server going away). */
-export function retryable(err: unknown): boolean {
+/**
+ * May a failed attempt be sent again? Only when it provably reached no handler: nothing listened (no
+ * responders), no node was found, the server refused it without running it (a 503 with id
+ * `micro.server.refused`), or it was never sent. A timeout or a connection lost while waiting for the
+ * reply may have run the handler: re-sent only for an idempotent call.
+ */
+export function mayResend(err: unknown, idempotent: boolean): boolean {
   if (!(err instanceof MicroError)) return false;
-  return err.code === Codes.Timeout || err.code === Codes.Unavailable;
+  if (err instanceof NoRespondersError || err instanceof NotSentError || err instanceof NoneAvailableError) return true;
+  if (err.id === REFUSED_ID && err.code === 503) return true;
+  if (!idempotent) return false;
+  return err.code === 408 || err.code === 503 || err instanceof ConnectionLostError;
+}
+
+/** Nothing was sent because the connection is down: wait for it, then send (not counted as a retry). */
+export function notSent(err: unknown): boolean {
+  return err instanceof NotSentError;
 }
 
 /** The node's address answered "no responders": nothing listens there any more. */

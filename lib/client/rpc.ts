@@ -3,9 +3,9 @@ import type { Codec, Codecs } from '../codec';
 import { currentContext } from '../context';
 import { randomUUID } from 'node:crypto';
 import { checkNumber } from '../config/check';
-import { COMPACT, compactRequestHeader, EOS, Header, requestId, writeTimeout } from '../protocol/mucp';
-import { badRequest, Codes, excerpt, MicroError, NoRespondersError, timeout as timeoutError, unavailable } from '../errors';
-import { isNodeCache, type Node, type NodeCache, type Registry } from '../registry';
+import { COMPACT, compactRequestHeader, EOS, Header, IDEMPOTENT, requestId, writeTimeout } from '../protocol/mucp';
+import { badRequest, Codes, ConnectionLostError, excerpt, MicroError, NoRespondersError, NotSentError, timeout as timeoutError, unavailable } from '../errors';
+import { isNodeCache, type Node, type NodeCache, type Registry, type Service } from '../registry';
 import { proxyOfClass, proxyOfName, type ServiceClient } from './proxy';
 import type { Socket, Transport } from '../transport';
 import { DEFAULT_CALL_TIMEOUT, DEFAULT_RETRIES, type CallOptions, type Client, type PublishOptions,
@@ -15,7 +15,7 @@ import type { Adr32Caller } from './adr32';
 import { EventPublisher } from './publisher';
 import { GoMicroTopics } from './gomicro-topics';
 import { SocketPool } from './pool';
-import { backoff, noResponders, retryable } from './retry';
+import { backoff, mayResend, noResponders, notSent } from './retry';
 import { callStream, chainedStream, type OpenStream } from './stream';
 import { compose, type Chain, type Invocation, type InvocationKind, type MiddlewareFn } from '../middleware';
 import { NoneAvailableError, type Next, type Selector } from '../selector';
@@ -38,8 +38,14 @@ export interface RpcClientOptions {
   adr32?: Adr32Caller;
 }
 
+/** One call's attempts so far. */
+interface Tries {
+  retries: number; sent: number; resent: number; waits: number;
+  next?: Next; node?: Node; idempotent?: boolean; last?: unknown;
+}
+
 /** Everything one call needs, built once per call. */
-interface Call { service: string; endpoint: string; codec: Codec; body: Uint8Array; header: Record<string, string>; deadline: number; budget: number }
+interface Call { service: string; endpoint: string; codec: Codec; body: Uint8Array; header: Record<string, string>; deadline: number; started: number }
 
 /** go-micro's mucp client on the micro-nats transport. */
 export class RpcClient implements Client {
@@ -48,6 +54,8 @@ export class RpcClient implements Client {
   private readonly goMicro?: GoMicroTopics;
   private seq = 0;
   private chain?: Chain;
+  /** Endpoints advertised idempotent, per cached registry view (recomputed when the view changes). */
+  private readonly idempotentEndpoints = new WeakMap<readonly Service[], Set<string>>();
   /** Request ids: unique across clients (a random prefix), cheap per call (a counter). */
   private readonly idPrefix = `${randomUUID().slice(0, 8)}-`;
 
@@ -79,34 +87,90 @@ export class RpcClient implements Client {
     return this.chain(invocation('call', c, request), () => this.send(c, opts)) as Promise<T>;
   }
 
-  /** The call's attempts, retries included, within its budget. */
+  /** The call's attempts within its budget; what is sent again is said by {@link mayResend}. */
   private async send<T>(c: Call, opts: CallOptions): Promise<T> {
-    const { service, endpoint } = c;
-    const attempts = (opts.retries ?? this.opts.retries ?? DEFAULT_RETRIES) + 1;
-    let next: Next | undefined;
-    let last: unknown;
-    for (let i = 0; i < attempts; i++) {
-      if (i > 0) await pause(Math.min(backoff(i, last), c.deadline - Date.now()));
-      const left = c.deadline - Date.now();
-      if (left <= 0) break;
-      let node: Node | undefined;
+    const t: Tries = { retries: opts.retries ?? this.opts.retries ?? DEFAULT_RETRIES, sent: 0, resent: 0, waits: 0 };
+    while (c.deadline > Date.now()) {
+      t.node = undefined;
       try {
-        if (opts.address) node = direct(opts.address);
-        else {
-          next ??= await this.select(service, opts);
-          node = this.nextNode(next);
-          if (!node) node = (next = await this.select(service, opts))();
-        }
-        return (await this.attempt(c, node, Math.min(left, opts.attemptTimeout ?? left / (attempts - i)))) as T;
+        const node = t.node = await this.pick(c, opts, t);
+        t.idempotent ??= this.idempotent(c, opts);
+        // An idempotent call keeps time for its retries; any other attempt may use all that is left.
+        const ms = c.deadline - Date.now();
+        const share = t.idempotent ? ms / (t.retries - t.resent + 1) : ms;
+        t.sent++;
+        const out = (await this.attempt(c, node, Math.min(ms, opts.attemptTimeout ?? share))) as T;
+        if (!opts.address) this.opts.selector?.mark(c.service, node);
+        return out;
       } catch (err) {
-        last = err;
-        if (node && !opts.address) this.opts.selector?.mark(service, node, err);
-        if (node && noResponders(err)) this.pool.drop(node.address);
-        if (!retryable(err)) throw err;
+        t.last = err;
+        if (!(await this.again(c, opts, t, err))) break;
       }
     }
-    if (last instanceof MicroError && last.code !== 408) throw last;
-    throw timeoutError('micro.client', `call to ${service}.${endpoint} timed out after ${c.budget} ms`);
+    throw this.failure(c, t.last, t.node, t.sent);
+  }
+
+  /**
+   * The node of the next attempt: the address given, else the call's iterator (a new one once all were tried).
+   * Without a promise when the selector answers from memory (the hot path).
+   */
+  private pick(c: Call, opts: CallOptions, t: Tries): Node | Promise<Node> {
+    if (opts.address) return direct(opts.address);
+    const n = t.next && this.nextNode(t.next);
+    if (n) return n;
+    const sel = this.select(c.service, opts, c);
+    if (typeof (sel as Promise<Next>).then === 'function') return (sel as Promise<Next>).then((next) => this.first(t, next));
+    return this.first(t, sel as Next);
+  }
+
+  /** The first node of a new iterator, which the call keeps for its retries. */
+  private first(t: Tries, next: Next): Node {
+    t.next = next;
+    return next();
+  }
+
+  /**
+   * After a failed attempt: whether to try again. Not sent (connection down): once the connection is back,
+   * not counted as a retry. Otherwise only what {@link mayResend} allows, up to `retries`, after a backoff.
+   */
+  private async again(c: Call, opts: CallOptions, t: Tries, err: unknown): Promise<boolean> {
+    const node = t.node;
+    if (node && !opts.address) this.opts.selector?.mark(c.service, node, err);
+    if (node && noResponders(err)) this.pool.drop(node.address);
+    if (notSent(err)) {
+      if (!(await this.opts.transport.ready?.(c.deadline - Date.now()) ?? true)) return false;
+      await pause(Math.min(backoff(++t.waits, err), c.deadline - Date.now()));
+      return true;
+    }
+    if (t.resent >= t.retries || !mayResend(err, t.idempotent ??= this.idempotent(c, opts))) return false;
+    await pause(Math.min(backoff(++t.resent, err), c.deadline - Date.now()));
+    return true;
+  }
+
+  /** The error a failed call rejects with: the last attempt's, or a 408 stating the time actually spent. */
+  private failure(c: Call, last: unknown, node: Node | undefined, sent: number): unknown {
+    if (last !== undefined && !(last instanceof MicroError && last.code === 408) && !notSent(last)) return last;
+    if (sent === 0 && last !== undefined && !notSent(last)) return last; // the lookup timed out: it says so
+    const spent = Math.round(Date.now() - c.started);
+    const budget = Math.round(c.deadline - c.started);
+    const on = node ? `, last on ${node.id}` : '';
+    const why = notSent(last) ? '; the NATS connection stayed down' : '';
+    return timeoutError('micro.client', `call to ${c.service}.${c.endpoint} timed out after ${spent} ms of its ${budget} ms budget `
+      + `(${sent} attempt(s)${on})${why}`);
+  }
+
+  /** A timed-out call may be re-sent when the caller says so, or the endpoint is advertised idempotent. */
+  private idempotent(c: Call, opts: CallOptions): boolean {
+    if (opts.idempotent !== undefined) return opts.idempotent;
+    const reg = this.opts.registry;
+    const view = reg && isNodeCache(reg) ? reg.lookup(c.service) : undefined;
+    if (!view) return false;
+    let names = this.idempotentEndpoints.get(view);
+    if (!names) {
+      names = new Set(view.flatMap((s) => s.endpoints.filter((e) => e.metadata?.[IDEMPOTENT] === 'true').map((e) => e.name)));
+      this.idempotentEndpoints.set(view, names);
+    }
+    return names.has(c.endpoint);
   }
 
   stream<T = unknown>(service: string, endpoint: string, request?: unknown, opts: StreamOptions = {}): AsyncIterable<T> {
@@ -146,20 +210,28 @@ export class RpcClient implements Client {
     const codec = this.opts.codecs.get(opts.contentType);
     const ctx = currentContext();
     const budget = opts.timeout ?? this.opts.timeout ?? DEFAULT_CALL_TIMEOUT;
-    const deadline = Math.min(Date.now() + budget, ctx?.deadline ?? Infinity);
+    const started = Date.now();
+    const deadline = Math.min(started + budget, ctx?.deadline ?? Infinity);
     const header: Record<string, string> = ctx || opts.metadata ? { ...ctx?.rawMetadata, ...opts.metadata } : {};
     header[Header.Service] = service;
     header[Header.Endpoint] = endpoint;
     header[Header.ContentType] = codec.contentType;
-    return { service, endpoint, codec, body: encodeOrRefuse(codec, request, `the request to ${service}.${endpoint}`), header, deadline, budget };
+    return { service, endpoint, codec, body: encodeOrRefuse(codec, request, `the request to ${service}.${endpoint}`), header, deadline, started };
   }
 
-  /** This call's node iterator: from memory without a promise when the selector can, else after a query. */
-  private select(service: string, opts: CallOptions): Next | Promise<Next> {
+  /**
+   * This call's node iterator: from memory without a promise when the selector can, else after a query,
+   * which counts inside the call's deadline (408 when the lookup outlasts it).
+   */
+  private select(service: string, opts: CallOptions, c?: Call): Next | Promise<Next> {
     const selector = this.opts.selector;
     if (!selector) throw unavailable('micro.client', `no selector to find ${service}; pass an address`);
     const sel = opts.version === undefined ? undefined : { version: opts.version };
-    return selector.selectNow?.(service, sel) ?? selector.select(service, sel).catch((err) => { throw this.nameService(err, service); });
+    const now = selector.selectNow?.(service, sel);
+    if (now) return now;
+    const found = selector.select(service, sel).catch((err) => { throw this.nameService(err, service); });
+    return c ? withinDeadline(found, c.deadline, () => timeoutError('micro.client',
+      `call to ${service}.${c.endpoint}: registry lookup of ${service} not answered within ${Math.round(Date.now() - c.started)} ms`)) : found;
   }
 
   /** A registry failure says which service the caller was looking for. */
@@ -195,9 +267,12 @@ export class RpcClient implements Client {
     try {
       // A pooled socket may have been closed by its server while idle (restart, reaping): use a new one then.
       if (sock) {
-        try { await sock.send(m); } catch { void sock.close(); sock = undefined; }
+        try { await sock.send(m); } catch (err) { void sock.close(); sock = undefined; if (notSent(err)) throw err; }
       }
-      if (!sock) await (sock = await this.dial(node, envelope)).send(m);
+      if (!sock) {
+        sock = await this.dial(node, envelope);
+        try { await sock.send(m); } catch (err) { throw asNotSent(err); }
+      }
       // A pooled socket carries one call at a time, so a reply without an id (go-micro's success reply to a
       // request whose id it could not read) is this call's; one with another id is a late reply to an earlier call.
       do reply = await sock.recv({ timeout: Math.ceil(ms) }); while (!repliesTo(reply.header, id));
@@ -237,6 +312,8 @@ export class RpcClient implements Client {
     const call = `call to ${c.service}.${c.endpoint} on ${node.id}`;
     if (err.code === 408) return timeoutError('micro.client', `${call} timed out after ${Math.round(ms)} ms`);
     if (err instanceof NoRespondersError) return new NoRespondersError('micro.client', `${call}: ${err.detail}`);
+    if (err instanceof NotSentError) return new NotSentError('micro.client', `${call}: ${err.detail}`);
+    if (err instanceof ConnectionLostError) return new ConnectionLostError('micro.client', `${call}: ${err.detail}`);
     return new MicroError('micro.client', err.code, `${call}: ${err.detail}`);
   }
 
@@ -301,4 +378,17 @@ function listed(cache: NodeCache, service: string, address: string): boolean {
   if (view === undefined) return true;
   for (const s of view) for (const n of s.nodes) if (n.address === address) return true;
   return false;
+}
+
+/** A send that failed before anything left the process: a transport 503 becomes {@link NotSentError}. */
+function asNotSent(err: unknown): unknown {
+  if (err instanceof NotSentError || !(err instanceof MicroError) || err.code !== 503) return err;
+  return new NotSentError(err.id, err.detail);
+}
+
+/** `p`, or the error of `timeout()` once `deadline` (epoch ms) passes first. */
+function withinDeadline<T>(p: Promise<T>, deadline: number, timeout: () => unknown): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(timeout()), Math.max(0, deadline - Date.now())); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -81,6 +81,7 @@ export function readCode(input: ConfigInput): Layer {
   set('registerTtl', 'registerTtl', input.registerTtl, positiveMs);
   set('registerInterval', 'registerInterval', input.registerInterval, positiveMs);
   set('registryTimeout', 'registryTimeout', input.registryTimeout, positiveMs);
+  set('stopGrace', 'stopGrace', input.stopGrace, positiveMs);
   set('timeout', 'client.timeout', client.timeout, positiveMs);
   set('retries', 'client.retries', client.retries, (o, v) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(o, v, 'a whole number >= 0');

@@ -48,6 +48,23 @@ export const DEFAULT_CONNECT_RETRY = 500;
 export const DEFAULT_CONNECT_LOG_EVERY = 5_000;
 /** Level of the built-in logger. */
 export const DEFAULT_LOG_LEVEL = 'info';
+/**
+ * How often the NATS client pings its server, and how many pings may go unanswered: a dead or frozen
+ * server is noticed after about (max + 1) × interval (6 s), and nats.js moves to another server of the
+ * cluster (nats.js's own defaults, 2 min × 2, take minutes). Overridable through the `nats` options.
+ */
+export const DEFAULT_PING_INTERVAL = 2_000;
+export const DEFAULT_MAX_PING_OUT = 2;
+/**
+ * How long connecting to one NATS server may take (TCP and handshake). A frozen server accepts TCP but never
+ * answers: with nats.js's 20 s default, a reconnect that picks it first stalls for 20 s before trying the next.
+ */
+export const DEFAULT_DIAL_TIMEOUT = 2_000;
+/** Pause between reconnect attempts to the same server. */
+export const DEFAULT_RECONNECT_WAIT = 250;
+
+/** How long a publish waits for a NATS connection that is down before it fails 503 (the event is not sent). */
+export const DEFAULT_PUBLISH_TIMEOUT = 5_000;
 
 /** Bound on a draining broker disconnect. */
 export const DEFAULT_DRAIN_TIMEOUT = 5_000;
@@ -69,8 +86,13 @@ export const DEFAULT_MAX_SOCKETS = 16_384;
 /** Frames a socket queues unread; past it the frames are dropped and the socket fails. */
 export const DEFAULT_MAX_QUEUE = 4_096;
 
-/** Bound on waiting for in-flight requests when a server stops. */
-export const DEFAULT_STOP_TIMEOUT = 10_000;
+/**
+ * The grace period of a graceful stop: how long `stop()` lets subscriptions drain, in-flight handlers finish
+ * and published events flush before it aborts what is left (`ctx.signal`) and closes.
+ */
+export const DEFAULT_STOP_GRACE = 10_000;
+/** The former name of {@link DEFAULT_STOP_GRACE}. */
+export const DEFAULT_STOP_TIMEOUT = DEFAULT_STOP_GRACE;
 
 /** Services also speak the NATS Service API, and discovery finds its services (NATS components only). */
 export const DEFAULT_ADR32 = true;
@@ -86,6 +108,13 @@ export const DEFAULT_INBOX_PREFIX = '_INBOX';
 export const DEFAULT_ADDRESS_PREFIX = '_INBOX';
 /** Queue group of every listen subscription: servers sharing a fixed address split its requests. */
 export const DEFAULT_QUEUE_GROUP = 'micro-nats';
+
+/**
+ * Outlier ejection: a node whose attempts time out this many times in a row is skipped by the selector for
+ * {@link DEFAULT_OUTLIER_COOL_OFF} ms, then one call probes it. A frozen node so costs a few slow calls, not all.
+ */
+export const DEFAULT_OUTLIER_FAILURES = 3;
+export const DEFAULT_OUTLIER_COOL_OFF = 10_000;
 
 /** Node selection strategy of the client. */
 export const DEFAULT_SELECTOR = 'random';

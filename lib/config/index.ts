@@ -20,7 +20,8 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_ADDRESS_PREFIX, DEFAULT_INBOX_PREFIX, DEFAULT_QUEUE_GROUP } from './defaults';
 import { DEFAULT_ADR32, DEFAULT_ADR32_PREFIX, DEFAULT_CALL_TIMEOUT, DEFAULT_COMPONENT, DEFAULT_NATS_URL, DEFAULT_REGISTER_INTERVAL, DEFAULT_REGISTER_TTL, DEFAULT_REGISTRY_TIMEOUT,
-  DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTRY_SUBJECTS, DEFAULT_RETRIES, DEFAULT_SELECTOR, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOG_LEVEL } from './defaults';
+  DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTRY_SUBJECTS, DEFAULT_RETRIES, DEFAULT_SELECTOR, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOG_LEVEL,
+  DEFAULT_STOP_GRACE } from './defaults';
 import { ConfigError } from '../errors';
 import { readCode } from './code';
 import { mergeLayers, type Layer, type Settings } from './layer';
@@ -42,6 +43,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   inboxPrefix: DEFAULT_INBOX_PREFIX, addressPrefix: DEFAULT_ADDRESS_PREFIX, queueGroup: DEFAULT_QUEUE_GROUP,
   logLevel: DEFAULT_LOG_LEVEL, connectTimeout: DEFAULT_CONNECT_TIMEOUT,
   registryTimeout: DEFAULT_REGISTRY_TIMEOUT,
+  stopGrace: DEFAULT_STOP_GRACE,
 } as const);
 
 function defaults(ttl: number): Layer {
@@ -60,6 +62,7 @@ function defaults(ttl: number): Layer {
     inboxPrefix: { value: d.inboxPrefix, from }, addressPrefix: { value: d.addressPrefix, from }, queueGroup: { value: d.queueGroup, from },
     logLevel: { value: d.logLevel, from }, connectTimeout: { value: d.connectTimeout, from },
     registryTimeout: { value: d.registryTimeout, from },
+    stopGrace: { value: d.stopGrace, from },
   };
 }
 
@@ -98,5 +101,6 @@ export function resolveConfig<T extends object = object, B extends object = obje
     inboxPrefix: s.inboxPrefix, addressPrefix: s.addressPrefix, queueGroup: s.queueGroup,
     logLevel: s.logLevel,
     connectTimeout: s.connectTimeout,
+    stopGrace: s.stopGrace,
   });
 }

@@ -35,6 +35,7 @@ export interface Settings {
   address: string[];
   logLevel: LogLevel;
   connectTimeout: number;
+  stopGrace: number;
 }
 
 /** The name of one setting. */

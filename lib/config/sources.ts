@@ -47,6 +47,7 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
   { flag: 'queue_group', key: 'queueGroup', parse: parseSubjectPrefix },
   { flag: 'log_level', key: 'logLevel', parse: parseLogLevel },
   { flag: 'connect_timeout', key: 'connectTimeout', parse: parseWait },
+  { flag: 'stop_grace', key: 'stopGrace', parse: parseDuration },
 ].map((f) => Object.freeze(f as FlagSpec)));
 
 /** The environment variable for a flag: `MICRO_` and the upper-cased flag name. */

@@ -78,6 +78,11 @@ export interface ConfigInput<T extends object = object, B extends object = objec
   logLevel?: LogLevel;
   /** How long bootstrap waits for NATS to answer at start, in ms; 0 tries once. Default 30 000. */
   connectTimeout?: number;
+  /**
+   * Grace period of a graceful stop in ms (`--stop_grace 10s`, `MICRO_STOP_GRACE`): subscriptions drain, in-flight
+   * handlers finish and published events flush within it; then what is left is aborted and logged. Default 10 000.
+   */
+  stopGrace?: number;
   /** Command-line arguments to read flags from; defaults to `process.argv.slice(2)`. */
   argv?: readonly string[];
   /** Environment to read `MICRO_*` from; defaults to `process.env`. */
@@ -148,4 +153,6 @@ export interface Config<T extends object = object, B extends object = object, R 
   readonly logLevel: LogLevel;
   /** How long bootstrap waits for NATS at start, in ms (0: one attempt). */
   readonly connectTimeout: number;
+  /** Grace period of a graceful stop, in ms. */
+  readonly stopGrace: number;
 }

@@ -1,5 +1,6 @@
 import { connect, errors, PermissionViolationError, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { DEFAULT_CONNECT_LOG_EVERY, DEFAULT_CONNECT_RETRY, DEFAULT_INBOX_PREFIX } from '../config/defaults';
+import { DEFAULT_CONNECT_LOG_EVERY, DEFAULT_CONNECT_RETRY, DEFAULT_DIAL_TIMEOUT, DEFAULT_INBOX_PREFIX, DEFAULT_MAX_PING_OUT, DEFAULT_PING_INTERVAL,
+  DEFAULT_RECONNECT_WAIT } from '../config/defaults';
 import { checkInboxPrefix } from '../config/check';
 import { unavailable, type MicroError } from '../errors';
 import type { Logger } from '../logger';
@@ -153,7 +154,8 @@ export class NatsConnector implements ConnectionEvents {
     let nc: NatsConnection | undefined;
     while (!nc) {
       try {
-        nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 5_000, name: this.name,
+        nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: DEFAULT_RECONNECT_WAIT, pingInterval: DEFAULT_PING_INTERVAL,
+          maxPingOut: DEFAULT_MAX_PING_OUT, timeout: DEFAULT_DIAL_TIMEOUT, name: this.name,
           ...this.natsOptions, inboxPrefix: this.inboxPrefix, servers: this.servers });
       } catch (err) {
         const waited = Date.now() - t0;

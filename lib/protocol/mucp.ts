@@ -62,6 +62,9 @@ export const COMPACT = { key: 'framing', value: 'compact' } as const;
  */
 export const IMPLIED_CONTENT_TYPE = 'application/json';
 
+/** Endpoint metadata key (value `"true"`) of an endpoint that is safe to re-send after a timeout. */
+export const IDEMPOTENT = 'idempotent';
+
 /** Every frame header name, in its canonical spelling. */
 export const FRAME_HEADERS: readonly string[] = Object.freeze(Object.values(Header));
 

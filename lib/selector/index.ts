@@ -50,7 +50,9 @@ export interface Selector {
   /**
    * Reports the outcome of a call to `node`: with an error that shows the node is gone (by default a 503
    * "no responders", see `evictOn`) the node is evicted from the cache at once, so no later selection
-   * returns it until it announces itself again. Without an error (success) or with any other error, nothing happens.
+   * returns it until it announces itself again. Timeouts (408) in a row eject the node for a cool-off
+   * (outlier ejection: skipped while another node is available, then probed by one call); a success or any
+   * other error ends the run.
    */
   mark(service: string, node: Node, err?: unknown): void;
   /** Forgets per-service state (the round-robin position). */

@@ -1,5 +1,7 @@
 import { CachedRegistry, type CacheOptions } from '../registry/cache';
 import { isNodeCache, RegistryNotFoundError, type Node, type NodeCache, type Registry, type Service } from '../registry/index';
+import { Codes, ConfigError, MicroError } from '../errors';
+import { DEFAULT_OUTLIER_COOL_OFF, DEFAULT_OUTLIER_FAILURES } from '../config/defaults';
 import { isNoResponders, NoneAvailableError, parseStrategy, type Next, type SelectOptions, type Selector, type Strategy } from './index';
 
 /** Options of {@link RegistrySelector}. */
@@ -12,7 +14,20 @@ export interface RegistrySelectorOptions {
   cache?: CacheOptions;
   /** Which errors given to `mark` evict the node. Default {@link isNoResponders}. */
   evictOn?: (err: unknown) => boolean;
+  /** Outlier ejection of nodes whose calls time out. Default 3 timeouts in a row, 10 s cool-off. */
+  outlier?: OutlierOptions;
 }
+
+/** When a node that keeps timing out is skipped. */
+export interface OutlierOptions {
+  /** Consecutive attempt timeouts (408) that eject a node; 0 turns ejection off. Default 3. */
+  failures?: number;
+  /** How long an ejected node is skipped, ms; after it one call probes the node (success readmits it). Default 10 000. */
+  coolOff?: number;
+}
+
+/** A node's run of timeouts; `until` > 0 once ejected (skipped until then, then probed). */
+interface Outlier { fails: number; until: number }
 
 const NO_FILTER = '\u0000';
 const NO_OPTIONS: SelectOptions = Object.freeze({});
@@ -53,6 +68,10 @@ export class RegistrySelector implements Selector {
   private readonly strategy: Strategy;
   private readonly evictOn: (err: unknown) => boolean;
   private readonly positions = new Map<string, number>();
+  /** Nodes (by id) whose last attempts timed out; empty in normal running, so selection pays nothing. */
+  private readonly outliers = new Map<string, Outlier>();
+  private readonly ejectAfter: number;
+  private readonly coolOff: number;
   /** Candidate lists of unfiltered / version+endpoint-filtered selections, per cached view. */
   private readonly memo = new WeakMap<readonly Service[], Map<string, Node[]>>();
 
@@ -63,6 +82,11 @@ export class RegistrySelector implements Selector {
     this.cache = isNodeCache(given) ? given : new CachedRegistry(given, options.cache);
     this.strategy = options.strategy === undefined ? 'random' : parseStrategy(options.strategy);
     this.evictOn = options.evictOn ?? isNoResponders;
+    this.ejectAfter = options.outlier?.failures ?? DEFAULT_OUTLIER_FAILURES;
+    this.coolOff = options.outlier?.coolOff ?? DEFAULT_OUTLIER_COOL_OFF;
+    for (const [k, v] of [['failures', this.ejectAfter], ['coolOff', this.coolOff]] as const) {
+      if (!Number.isInteger(v) || v < 0) throw new ConfigError(`selector option outlier.${k}`, `selector option outlier.${k}: expected a whole number >= 0, got ${v}`);
+    }
   }
 
   select(service: string, opts: SelectOptions = NO_OPTIONS): Promise<Next> {
@@ -93,7 +117,27 @@ export class RegistrySelector implements Selector {
 
   /** One call's iterator; the set of tried nodes is only allocated when a call asks for a second node. */
   private iterate(service: string, services: readonly Service[], opts: SelectOptions): Next {
-    const nodes = this.nodesOf(services, opts);
+    const all = this.nodesOf(services, opts);
+    if (this.outliers.size === 0 || all.length < 2) return this.iterateOver(service, all, opts);
+    const next = this.iterateOver(service, this.admitted(all), opts);
+    return () => this.probing(next());
+  }
+
+  /** The nodes not ejected (an ejected one whose cool-off is over may be probed); all of them if none is left. */
+  private admitted(nodes: Node[]): Node[] {
+    const now = Date.now();
+    const ok = nodes.filter((n) => { const o = this.outliers.get(n.id); return !o || o.until <= now; });
+    return ok.length > 0 ? ok : nodes;
+  }
+
+  /** A node picked after its cool-off is being probed: others skip it for another cool-off unless the probe succeeds. */
+  private probing(n: Node): Node {
+    const o = this.outliers.get(n.id);
+    if (o && o.until > 0) o.until = Date.now() + this.coolOff;
+    return n;
+  }
+
+  private iterateOver(service: string, nodes: Node[], opts: SelectOptions): Next {
     if (nodes.length === 0) throw new NoneAvailableError(service, 'filtered', `no node matches ${describe(opts)}`);
     const strategy = opts.strategy ?? this.strategy;
     if (nodes.length === 1) {
@@ -134,15 +178,33 @@ export class RegistrySelector implements Selector {
   }
 
   mark(service: string, node: Node, err?: unknown): void {
-    if (err !== undefined && this.evictOn(err)) this.cache.evict(service, node.id);
+    if (err === undefined) {
+      if (this.outliers.size > 0) this.outliers.delete(node.id);
+      return;
+    }
+    if (this.evictOn(err)) {
+      // Gone: when it announces itself again it starts afresh.
+      this.cache.evict(service, node.id);
+      this.outliers.delete(node.id);
+      return;
+    }
+    if (this.ejectAfter === 0) return;
+    if (!(err instanceof MicroError && err.code === Codes.Timeout)) { this.outliers.delete(node.id); return; }
+    // Late timeouts of a node already evicted (its calls were in flight) say nothing of it once it is back.
+    if (!this.cache.lookup(service)?.some((s) => s.nodes.some((n) => n.id === node.id))) return;
+    const o = this.outliers.get(node.id) ?? { fails: 0, until: 0 };
+    this.outliers.set(node.id, o);
+    if (++o.fails >= this.ejectAfter) o.until = Date.now() + this.coolOff;
   }
 
   reset(service: string): void {
     this.positions.delete(service);
+    for (const s of this.cache.lookup(service) ?? []) for (const n of s.nodes) this.outliers.delete(n.id);
   }
 
   async close(): Promise<void> {
     this.positions.clear();
+    this.outliers.clear();
     if (this.ownsCache) await this.cache.close();
   }
 

@@ -120,12 +120,13 @@ export class Adr32Adapter implements ServerAdapter {
       const { header } = readHeaders(m);
       // A micro-nats caller sends its deadline (`Timeout`); other clients send none.
       ctx = new RequestContext(host.name, s.ep.name, header[Header.Id] ?? '', header, readTimeout(host.name, header[Header.Timeout], Date.now()));
+      host.running(ctx);
       m.respond(await invoke(host, s.ep, header[Header.ContentType], bodyOf(m), ctx));
     } catch (err) {
       m.respond(EMPTY, { headers: encodeHeaders(errorHeaders(errorOf(host, err, s.ep.name, ctx?.id))) });
     } finally {
       ctx?.done();
-      host.end();
+      host.end(ctx);
     }
   }
 

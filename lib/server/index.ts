@@ -4,7 +4,7 @@
  * (`invoke.ts`: endpoint, context, validation, handler) and a protocol adapter around it (`mucp.ts`), so
  * another protocol is one more adapter.
  */
-import type { Context } from '../context';
+import type { Context, RequestContext } from '../context';
 import type { Codecs } from '../codec';
 import type { Value } from '../registry';
 import type { Chain, MiddlewareFn } from '../middleware';
@@ -31,6 +31,8 @@ export interface HandlerOptions {
   decode?: (value: unknown) => unknown | Promise<unknown>;
   /** Turns the handler's result (each yield, for streams) into the value to encode (e.g. `instanceToPlain`). Default: as is. */
   encode?: (value: unknown) => unknown;
+  /** Safe to re-send after a timeout: advertised as endpoint metadata `idempotent: "true"`, so callers re-send it. Default false. */
+  idempotent?: boolean;
   /** Not advertised in the registry (like go-micro's internal handlers). Default false. */
   internal?: boolean;
   /** Its NATS Service API endpoint: `subject` (used as is) and `queue` (`''`: none). Default: the adapter's derivation and queue. */
@@ -59,7 +61,11 @@ export interface Server {
   subscribe(topic: string, fn: SubscriberFn, opts?: SubscriberOptions): void;
   /** Listens, subscribes and registers; a second call does nothing. Rejects 503 when NATS is unreachable. */
   start(): Promise<void>;
-  /** Deregisters, refuses new requests (503, so clients retry elsewhere), waits for in-flight ones (bounded), closes. Idempotent. */
+  /**
+   * Deregisters, refuses new requests (503 `micro.server.refused`, so clients send them elsewhere), drains its
+   * subscriptions (events already received are handled), waits for in-flight handlers within the grace period
+   * (not past a request's own deadline), then aborts the `ctx.signal` of what is left, logs how many, closes. Idempotent.
+   */
   stop(): Promise<void>;
   /** Adds a health check reported by `Debug.Health` and {@link Server.health}: healthy unless it throws, rejects or returns `false`. */
   addHealthCheck(name: string, fn: () => unknown): void;
@@ -109,8 +115,13 @@ export interface InvokeHost {
   readonly overloaded: boolean;
   /** Counts a request in flight; called once per request, before anything can fail. */
   begin(): void;
-  /** Ends what `begin` counted, whatever the outcome; a graceful stop waits for the count to reach 0. */
-  end(): void;
+  /**
+   * The request's context, once made: a graceful stop does not wait for it past its deadline (its caller has
+   * given up), and aborts its `signal` when the grace period ends.
+   */
+  running(ctx: RequestContext): void;
+  /** Ends what `begin` counted (and `running` recorded), whatever the outcome; a graceful stop waits for the count to reach 0. */
+  end(ctx?: RequestContext): void;
   /** Reports a failed request before its error is sent: a handler bug or 5xx as an error, a 4xx at debug level. */
   log(err: unknown, endpoint: string, requestId?: string): void;
 }
@@ -140,5 +151,5 @@ export interface ServerAdapter {
   reset?(): void;
 }
 
-export { DEFAULT_STOP_TIMEOUT } from '../config/defaults';
+export { DEFAULT_STOP_GRACE, DEFAULT_STOP_TIMEOUT } from '../config/defaults';
 export { MAX_HEADERS, MAX_TIMEOUT_NS } from '../protocol/mucp';

@@ -60,13 +60,14 @@ async function handleRequest(host: MucpHost, sock: Socket, m: Message, state: So
     endpoint = head.endpoint;
     const ep = admit(host, endpoint);
     ctx = new RequestContext(host.name, endpoint, id, m.header, head.deadline);
+    host.running(ctx);
     if (ep.opts.stream) return await stream(host, sock, ep, m, ctx, state, opened(state, m, ctx));
     await sock.send(replyFrame(head, await invoke(host, ep, head.contentType, m.body, ctx)));
   } catch (err) {
     try { await sock.send(errorFrame(id, errorOf(host, err, endpoint, id))); } catch { /* the client went away */ }
   } finally {
     ctx?.done();
-    host.end();
+    host.end(ctx);
   }
 }
 

@@ -5,18 +5,19 @@ import { RequestContext, runInContext } from '../context';
 import type { Registry, Service } from '../registry';
 import { checkNumber } from '../config/check';
 import { DEFAULT_MAX_INFLIGHT, DEFAULT_REGISTER_TTL } from '../config/defaults';
-import { ConfigError, isInfrastructureError, MicroError } from '../errors';
+import { ConfigError, isInfrastructureError, MicroError, unavailable } from '../errors';
+import { within } from '../broker/options';
 import type { Logger } from '../logger';
 import { consoleLogger } from '../logger/console';
 import type { ConnectionEvents } from '../nats/connection';
 import type { Listener, Transport } from '../transport';
-import { COMPACT, eventContentType, Header, readTimeout, requestId } from '../protocol/mucp';
+import { COMPACT, eventContentType, Header, IDEMPOTENT, readTimeout, requestId } from '../protocol/mucp';
 import { compose, type Chain, type Invocation } from '../middleware';
 import type { Endpoint } from './invoke';
 import { HealthChecks } from './health';
 import { serveSocket, type MucpHost } from './mucp';
 import { EndpointStats } from './stats';
-import { DEFAULT_STOP_TIMEOUT, type HandlerFn, type HandlerOptions, type HealthReport, type Server, type ServerAdapter,
+import { DEFAULT_STOP_GRACE, type HandlerFn, type HandlerOptions, type HealthReport, type Server, type ServerAdapter,
   type SubscriberFn, type SubscriberOptions } from './index';
 
 /** Options of {@link RpcServer}. */
@@ -40,7 +41,12 @@ export interface RpcServerOptions {
   codecs: Codecs;
   /** Registry TTL in ms passed with each registration. Default 60 000. */
   registerTtl?: number;
-  /** Bound on waiting for in-flight requests at stop, ms. Default 10 000. */
+  /**
+   * Grace period of `stop()`, ms: subscriptions drain and in-flight handlers finish within it; then their
+   * `ctx.signal` is aborted and what was left is logged. Default 10 000.
+   */
+  stopGrace?: number;
+  /** The former name of `stopGrace`. */
   stopTimeout?: number;
   /**
    * Requests (and event handlers) running at once; past it a request gets an immediate 503 with id
@@ -63,6 +69,10 @@ export interface RpcServerOptions {
 }
 
 const NAME = /^[A-Za-z0-9_-]+$/;
+/** After the grace period: how long aborted handlers get to send their error before the listener closes. */
+const ABORT_ANSWER_MS = 100;
+/** How long the old address still serves after the server moved to a new one. */
+const MOVE_OVERLAP_MS = 5_000;
 
 /** A subscriber registered with `subscribe`. */
 interface Sub { topic: string; wildcard: boolean; fn: SubscriberFn; opts: SubscriberOptions; chain?: Chain }
@@ -80,10 +90,14 @@ export class RpcServer implements Server, MucpHost {
   private readonly subs: Sub[] = [];
   private readonly subscribers: Subscriber[] = [];
   private listener?: Listener;
+  /** Listeners on addresses the server moved away from, still serving late callers for a moment. */
+  private readonly retired = new Set<Listener>();
   private record?: Service;
   private inflight = 0;
   private readonly maxInflight: number;
   private idle?: () => void;
+  /** Contexts of the requests and events being handled (what a stop waits for, then aborts). */
+  private readonly contexts = new Set<RequestContext>();
   private stopped?: Promise<void>;
   private recovering?: Promise<void>;
   private readonly offConnection: () => void;
@@ -105,7 +119,9 @@ export class RpcServer implements Server, MucpHost {
     this.handle('Debug.Health', () => this.health(), { internal: true });
     this.offConnection = opts.connection?.on((e) => {
       this.checks.onConnection(e.type);
-      if (e.type === 'closed' && this.listener && !this.stopping) this.recovering ??= this.recover().finally(() => { this.recovering = undefined; });
+      if (!this.listener || this.stopping) return;
+      if (e.type === 'closed') this.recovering ??= this.recover().finally(() => { this.recovering = undefined; });
+      else if (e.type === 'reconnected' && this.uniqueAddress) this.recovering ??= this.move().finally(() => { this.recovering = undefined; });
     }) ?? (() => {});
   }
 
@@ -176,6 +192,34 @@ export class RpcServer implements Server, MucpHost {
     }
   }
 
+  /** The transport picks the address (a unique subject): the server may move to a new one. */
+  private get uniqueAddress(): boolean {
+    const a = this.opts.address ?? '';
+    return a === '' || a === ':0';
+  }
+
+  /**
+   * The connection is back, possibly through another server of the cluster. The old address may still have
+   * interest on a server that froze (the other servers keep its queue subscription until they notice, and
+   * would route part of the requests there), so listen on a new address and re-register: callers move to
+   * it with the registry update, and the old one is dropped.
+   */
+  private async move(): Promise<void> {
+    const old = this.listener;
+    try {
+      await this.listen();
+      this.record = this.describe(this.listener!.addr());
+      // Same node id, new address: the registration replaces the node wherever it is cached.
+      await this.opts.registry.register(this.record, { ttl: this.opts.registerTtl ?? DEFAULT_REGISTER_TTL });
+    } catch (err) {
+      this.log(err, 'listening on a new address after a reconnect');
+    }
+    if (this.listener === old || !old) return;
+    // Callers that still have the old address (those not yet told by the registry) are served a while longer.
+    this.retired.add(old);
+    setTimeout(() => { this.retired.delete(old); void old.close().catch(() => undefined); }, MOVE_OVERLAP_MS).unref();
+  }
+
   stop(): Promise<void> {
     return (this.stopped ??= this.shutdown());
   }
@@ -202,8 +246,14 @@ export class RpcServer implements Server, MucpHost {
     this.inflight++;
   }
 
-  end(): void {
-    if (--this.inflight === 0 && this.idle) this.idle();
+  running(ctx: RequestContext): void {
+    this.contexts.add(ctx);
+  }
+
+  end(ctx?: RequestContext): void {
+    if (ctx) this.contexts.delete(ctx);
+    --this.inflight;
+    if (this.idle) this.idle();
   }
 
   log(err: unknown, endpoint: string, requestId?: string): void {
@@ -262,30 +312,70 @@ export class RpcServer implements Server, MucpHost {
     }
     if (!(r && typeof (r as Promise<void>).then === 'function')) return;
     // Only an event with a deadline can have armed a signal timer to release when its handler settles.
-    return this.tracked(Number.isFinite(deadline) ? (r as Promise<void>).finally(() => ctx.done()) : r as Promise<void>);
+    return this.tracked(Number.isFinite(deadline) ? (r as Promise<void>).finally(() => ctx.done()) : r as Promise<void>, ctx);
   }
 
   /** Counts an event handler in flight until `p` settles (a graceful stop waits for it). */
-  private async tracked(p: Promise<unknown>): Promise<void> {
+  private async tracked(p: Promise<unknown>, ctx?: RequestContext): Promise<void> {
     this.begin();
-    try { await p; } finally { this.end(); }
+    if (ctx) this.running(ctx);
+    try { await p; } finally { this.end(ctx); }
   }
 
   private async shutdown(): Promise<void> {
     this.offConnection();
     if (!this.listener) return;
+    const grace = this.opts.stopGrace ?? this.opts.stopTimeout ?? DEFAULT_STOP_GRACE;
+    const end = Date.now() + grace;
     if (this.record) await this.opts.registry.deregister(this.record).catch((err) => this.log(err, 'deregister'));
     this.stopping = true;
     for (const a of this.opts.adapters ?? []) await a.stop().catch((err) => this.log(err, 'stopping an adapter'));
-    // No new events; handlers already running are in-flight work and are waited for below.
-    for (const sub of this.subscribers.splice(0)) await sub.unsubscribe();
-    if (this.inflight > 0) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT);
-        this.idle = () => { clearTimeout(t); resolve(); };
-      });
+    // Events already delivered to this process are handled, not dropped: drain, then unsubscribe.
+    const subs = this.subscribers.splice(0);
+    const drained = await within(Promise.all(subs.map((s) => s.drain?.())), end - Date.now());
+    for (const sub of subs) await sub.unsubscribe();
+    await this.settle(end);
+    if (this.inflight > 0 || !drained) {
+      this.giveUp(grace, drained);
+      // A moment for the handlers that heed their signal to answer before the listener closes.
+      await this.settle(Date.now() + ABORT_ANSWER_MS);
     }
+    for (const l of this.retired) await l.close().catch(() => undefined);
     await this.listener.close();
+  }
+
+  /** Waits for in-flight handlers until `end`, but not for those whose deadline passed (their callers gave up). */
+  private async settle(end: number): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const wait = Math.min(end, this.latestDeadline()) - now;
+      if (this.inflight <= 0 || wait <= 0) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait);
+        this.idle = () => { clearTimeout(t); resolve(); }; // a handler ended: look again
+      });
+      this.idle = undefined;
+    }
+  }
+
+  /** The latest deadline of the handlers running; Infinity when one has none (or has no context yet). */
+  private latestDeadline(): number {
+    if (this.inflight > this.contexts.size) return Infinity;
+    let latest = 0;
+    for (const ctx of this.contexts) latest = Math.max(latest, ctx.deadline);
+    return latest;
+  }
+
+  /** The grace period is over: handlers still running see `ctx.signal` aborted; how many is logged. */
+  private giveUp(grace: number, drained: boolean): void {
+    const now = Date.now();
+    const late = [...this.contexts].filter((ctx) => ctx.deadline <= now).length;
+    const running = this.inflight;
+    for (const ctx of this.contexts) ctx.abort(unavailable(this.name, `${this.name} stopped before the handler finished`));
+    const parts = [`${running} handler(s) still running (${late} past their deadline)`];
+    if (!drained) parts.push('subscriptions not drained');
+    (this.opts.logger ??= consoleLogger()).warn({ service: this.name, running, late, graceMs: grace, drained },
+      `${this.name}: stop: ${parts.join('; ')} after the grace period of ${grace} ms; their ctx.signal is aborted`);
   }
 
   private describe(address: string): Service {
@@ -294,7 +384,8 @@ export class RpcServer implements Server, MucpHost {
       name: e.name,
       request: e.opts.request,
       response: e.opts.response,
-      metadata: { ...(e.opts.metadata ?? {}), ...(e.opts.stream ? { stream: 'true' } : {}) },
+      metadata: { ...(e.opts.metadata ?? {}), ...(e.opts.stream ? { stream: 'true' } : {}),
+        ...(e.opts.idempotent ? { [IDEMPOTENT]: 'true' } : {}) },
     }));
     const metadata = o.metadata ?? {};
     const node = { id: this.id, address, metadata: { ...metadata, transport: o.transport.toString(),

@@ -55,6 +55,10 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** Abrupt stop (SIGKILL), as a crash. Keeps the folder (JetStream data) for `restart()`. */
   kill(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open, nothing is answered (a hung host). `thaw()` resumes it. */
+  freeze(): void;
+  /** Resumes a frozen process (SIGCONT). */
+  thaw(): void;
   /**
    * Starts it again on the same port: after `kill()` with its JetStream data, after `stop()` with a new empty
    * folder. A restart that fails keeps the folder; `stop()` removes it.
@@ -115,6 +119,8 @@ function serverHandle({ proc, folder, monitorPort, onRestart }: HandleParts): Na
     ...(folder ? { dir: folder.path } : {}),
     stop: async () => { await proc.stop(); folder?.remove(); },
     kill: () => proc.kill(),
+    freeze: () => proc.freeze(true),
+    thaw: () => proc.freeze(false),
     restart: async () => {
       folder?.keep(proc);
       await proc.start();

@@ -53,6 +53,11 @@ export class NatsProcess {
     await this.signal('SIGKILL', 5_000);
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: a frozen server keeps its sockets open but answers nothing. */
+  freeze(frozen: boolean): void {
+    if (this.running) this.child!.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** SIGKILLs the process without waiting for it to exit (for 'exit' handlers, which cannot wait). */
   killNow(): void {
     if (this.running) this.child!.kill('SIGKILL');
@@ -67,6 +72,7 @@ export class NatsProcess {
     const child = this.child;
     if (!child || !this.running) return;
     this.cancelExitKill?.();
+    if (sig !== 'SIGKILL') child.kill('SIGCONT'); // a frozen server could not act on the signal
     child.kill(sig);
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;

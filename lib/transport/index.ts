@@ -93,6 +93,11 @@ export interface Transport {
   listen(addr: string, opts?: ListenOptions): Promise<Listener>;
   /** Releases what the transport holds (its share of the connection). */
   close(): Promise<void>;
+  /**
+   * Resolves true once a send can reach the network (at once when it can now), false after `timeout` ms
+   * without. Optional: a transport without it is taken as always ready.
+   */
+  ready?(timeout: number): Promise<boolean>;
   /** `'nats'` or `'memory'`. */
   toString(): string;
 }

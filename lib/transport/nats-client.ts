@@ -1,5 +1,5 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { NoRespondersError, unavailable, type MicroError } from '../errors';
+import { ConnectionLostError, NoRespondersError, NotSentError, unavailable, type MicroError } from '../errors';
 import { confirmSubscribed } from '../nats/permissions';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, isClose, SOCKET_HEADERS } from '../protocol/mucp';
@@ -20,6 +20,11 @@ export class ClientMux {
   private readonly sockets = new Map<string, NatsClientSocket>();
   private readonly sub: Subscription;
   private seq = 0;
+  /**
+   * The connection is down (nats.js reconnecting): a publish now would sit in a buffer nats.js discards on
+   * each reconnect attempt, so sends are refused instead ({@link NotSentError}) until it is back.
+   */
+  down = false;
 
   constructor(readonly nc: NatsConnection, private readonly deadlines: Deadlines, inboxPrefix: string,
               private readonly maxQueue?: number) {
@@ -71,6 +76,12 @@ export class ClientMux {
   failAll(): void {
     for (const s of [...this.sockets.values()]) s.fail('NATS connection closed');
   }
+
+  /** The connection dropped: replies awaited now will not come, so their receives fail at once. */
+  lost(): void {
+    this.down = true;
+    for (const s of [...this.sockets.values()]) s.fail(new ConnectionLostError('micro.transport', 'NATS connection lost while waiting for the reply'));
+  }
 }
 
 /** A dialled socket: sends to the listener with its own reply subject, receives on it. */
@@ -87,6 +98,7 @@ export class NatsClientSocket extends QueuedSocket {
   send(m: Message): Promise<void> {
     try {
       if (this.closed || this.queue.failed) throw unavailable('micro.transport', `send on closed socket to ${this.remoteAddr}`);
+      if (this.mux.down) throw new NotSentError('micro.transport', `not sent to ${this.remoteAddr}: the NATS connection is down`);
       if (this.envelope) publish(this.mux.nc, this.remoteAddr, encodeEnvelope(m), undefined, this.localAddr);
       else publish(this.mux.nc, this.remoteAddr, m.body, toNatsHeaders(this.opened ? m.header : { ...m.header, ...SOCKET_HEADERS }), this.localAddr);
       this.opened = true;

@@ -32,9 +32,13 @@ export class NatsTransport implements Transport {
   private readonly deadlines = new Deadlines();
   /** The client side's connection, once known (what a `closed` event is compared with). */
   private muxNc?: NatsConnection;
+  /** That connection is down (between the connector's `down` and `reconnected`). */
+  private muxDown = false;
   private readonly listeners = new Set<NatsListener>();
   private readonly addressPrefix: string;
   private readonly queueGroup: string;
+  /** Callers of {@link ready} waiting for the connection to come back. */
+  private readonly waiting = new Set<() => void>();
 
   constructor(options: NatsTransportOptions = {}) {
     checkTransportOptions(options);
@@ -103,6 +107,18 @@ export class NatsTransport implements Transport {
     return 'nats';
   }
 
+  /** True at once unless the client side's connection is down; else when it is back, or false after `timeout` ms. */
+  ready(timeout: number): Promise<boolean> {
+    const mux = this.mux;
+    if (!mux || !this.muxDown) return Promise.resolve(true);
+    if (timeout <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(t); this.waiting.delete(done); resolve(true); };
+      const t = setTimeout(() => { this.waiting.delete(done); resolve(false); }, timeout);
+      this.waiting.add(done);
+    });
+  }
+
   private clientMux(): Promise<ClientMux> {
     if (this.mux) return this.mux;
     const next = this.connector.acquire().then(async (nc) => {
@@ -131,12 +147,23 @@ export class NatsTransport implements Transport {
       void this.mux?.then((m) => m.failRemote(e.subject, e.error), () => undefined);
       return;
     }
+    if (e.type === 'down' || e.type === 'reconnected') return this.onDownUp(e.nc, e.type === 'down');
     if (e.type !== 'closed') return;
+    this.muxDown = false;
+    for (const w of [...this.waiting]) w();
     for (const l of [...this.listeners]) if (l.nc === e.nc) void l.close();
     const pending = this.mux;
     if (!pending || this.muxNc !== e.nc) return;
     this.mux = undefined;
     this.muxNc = undefined;
     void pending.then((m) => { m.failAll(); return this.connector.release(false); }, () => undefined);
+  }
+
+  /** Down: calls waiting for a reply fail at once (retried when idempotent); sends wait. Back: waiting sends go. */
+  private onDownUp(nc: NatsConnection, down: boolean): void {
+    if (nc !== this.muxNc) return;
+    this.muxDown = down;
+    void this.mux?.then((m) => { if (down) m.lost(); else m.down = false; }, () => undefined);
+    if (!down) for (const w of [...this.waiting]) w();
   }
 }

@@ -21,7 +21,8 @@ const INSTANCE = Symbol.for('samples.cluster.instance');
 export class Echo {
   constructor(@inject(INSTANCE) private readonly instance: string) {}
 
-  @Handler()
+  // Echoing twice is harmless: callers may re-send a call whose node died before it answered.
+  @Handler({ idempotent: true })
   async echo(req: EchoRequest) {
     return { n: req.n, by: this.instance };
   }

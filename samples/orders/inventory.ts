@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inject } from 'inversify';
 import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
-import { conflict, Handler, notFound, Service, unavailable, type Context } from 'micro-nats';
+import { conflict, Handler, notFound, refused, Service, type Context } from 'micro-nats';
 
 export class ReserveRequest {
   @IsString() @MinLength(1) sku!: string;
@@ -39,8 +39,8 @@ export class Inventory {
   async reserve(req: ReserveRequest, ctx: Context) {
     if (!this.self.databaseUp) {
       this.self.refused++;
-      // 503 tells the caller to try another instance: the client retries it.
-      throw unavailable('inventory', `${this.self.name} cannot reach the stock database`);
+      // A refusal (503 micro.server.refused) says nothing was done, so the client re-sends it to another instance.
+      throw refused(`${this.self.name} cannot reach the stock database`);
     }
     if (this.stock.offSite.has(req.sku)) {
       // ctx.signal aborts at the caller's deadline: stop working for a caller that has given up.
