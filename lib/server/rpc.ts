@@ -281,12 +281,14 @@ export class RpcServer implements Server, MucpHost {
     const ctx = this.eventContext(s, e, m.header);
     const inv: Invocation = { kind: 'subscriber', service: this.name, endpoint: ctx.endpoint, metadata: ctx.rawMetadata, context: ctx, queue: s.opts.queue,
       pattern: s.topic };
+    this.running(ctx);
     try {
       await runInContext(ctx, chain, inv, async () => {
         const payload = this.codecs.get(eventContentType(m.header)).decode(m.body);
         return s.fn(s.opts.decode ? await s.opts.decode(payload) : payload, ctx);
       });
     } finally {
+      this.contexts.delete(ctx);
       ctx.done();
     }
   }
