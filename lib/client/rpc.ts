@@ -32,7 +32,7 @@ export interface RpcClientOptions {
   codecs: Codecs;
   /** Whole-call budget in ms. Default 5 000. */
   timeout?: number;
-  /** Retries on 408/503/transport errors. Default 1. */
+  /** Re-sends after a failed attempt (only what provably ran no handler, unless idempotent). Default 1. */
   retries?: number;
   /** Calls nodes found on the NATS Service API (node metadata `protocol: adr32`). Default none: such nodes get 503. */
   adr32?: Adr32Caller;
