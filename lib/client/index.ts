@@ -10,7 +10,9 @@ export interface CallOptions {
   /**
    * How many times a failed request may be sent again, each to another node when there is one. Only failures
    * that provably ran no handler are re-sent (no responders, refused by a stopping or overloaded server,
-   * no node found), unless the call is idempotent. Default: the client's `retries` (1).
+   * no node found), up to `retries` times; an idempotent call may also re-send a timeout or a reply lost with
+   * the connection, up to `retries` times more. A request not sent because the connection is down waits for
+   * it and is not counted. Default: the client's `retries` (1).
    */
   retries?: number;
   /**

@@ -9,10 +9,16 @@ import { NoneAvailableError } from '../selector';
  */
 export function mayResend(err: unknown, idempotent: boolean): boolean {
   if (!(err instanceof MicroError)) return false;
-  if (err instanceof NoRespondersError || err instanceof NotSentError || err instanceof NoneAvailableError) return true;
-  if (err.id === REFUSED_ID && err.code === 503) return true;
+  if (provablyNotRun(err)) return true;
   if (!idempotent) return false;
   return err.code === 408 || err.code === 503 || err instanceof ConnectionLostError;
+}
+
+/** The attempt provably ran no handler: nothing listened, no node was found, nothing was sent, or the server refused it. */
+export function provablyNotRun(err: unknown): boolean {
+  if (!(err instanceof MicroError)) return false;
+  if (err instanceof NoRespondersError || err instanceof NotSentError || err instanceof NoneAvailableError) return true;
+  return err.id === REFUSED_ID && err.code === 503;
 }
 
 /** Nothing was sent because the connection is down: wait for it, then send (not counted as a retry). */

@@ -15,7 +15,7 @@ import type { Adr32Caller } from './adr32';
 import { EventPublisher } from './publisher';
 import { GoMicroTopics } from './gomicro-topics';
 import { SocketPool } from './pool';
-import { backoff, mayResend, noResponders, notSent } from './retry';
+import { backoff, mayResend, noResponders, notSent, provablyNotRun } from './retry';
 import { callStream, chainedStream, type OpenStream } from './stream';
 import { compose, type Chain, type Invocation, type InvocationKind, type MiddlewareFn } from '../middleware';
 import { NoneAvailableError, type Next, type Selector } from '../selector';
@@ -40,7 +40,8 @@ export interface RpcClientOptions {
 
 /** One call's attempts so far. */
 interface Tries {
-  retries: number; sent: number; resent: number; waits: number;
+  /** `resent`: re-sends that may run the handler again (idempotent calls); `refused`: re-sends of what provably ran none. */
+  retries: number; sent: number; resent: number; refused: number; waits: number;
   next?: Next; node?: Node; idempotent?: boolean; last?: unknown;
 }
 
@@ -89,7 +90,7 @@ export class RpcClient implements Client {
 
   /** The call's attempts within its budget; what is sent again is said by {@link mayResend}. */
   private async send<T>(c: Call, opts: CallOptions): Promise<T> {
-    const t: Tries = { retries: opts.retries ?? this.opts.retries ?? DEFAULT_RETRIES, sent: 0, resent: 0, waits: 0 };
+    const t: Tries = { retries: opts.retries ?? this.opts.retries ?? DEFAULT_RETRIES, sent: 0, resent: 0, refused: 0, waits: 0 };
     while (c.deadline > Date.now()) {
       t.node = undefined;
       try {
@@ -131,7 +132,8 @@ export class RpcClient implements Client {
 
   /**
    * After a failed attempt: whether to try again. Not sent (connection down): once the connection is back,
-   * not counted as a retry. Otherwise only what {@link mayResend} allows, up to `retries`, after a backoff.
+   * not counted as a retry. Otherwise only what {@link mayResend} allows, after a backoff: up to `retries`
+   * re-sends of what provably ran no handler, and (idempotent calls) up to `retries` of what may have.
    */
   private async again(c: Call, opts: CallOptions, t: Tries, err: unknown): Promise<boolean> {
     const node = t.node;
@@ -142,8 +144,11 @@ export class RpcClient implements Client {
       await pause(Math.min(backoff(++t.waits, err), c.deadline - Date.now()));
       return true;
     }
-    if (t.resent >= t.retries || !mayResend(err, t.idempotent ??= this.idempotent(c, opts))) return false;
-    await pause(Math.min(backoff(++t.resent, err), c.deadline - Date.now()));
+    if (!mayResend(err, t.idempotent ??= this.idempotent(c, opts))) return false;
+    // Each kind has its own `retries`: a re-send that ran nothing does not use up an idempotent call's retry.
+    const n = provablyNotRun(err) ? ++t.refused : ++t.resent;
+    if (n > t.retries) return false;
+    await pause(Math.min(backoff(n, err), c.deadline - Date.now()));
     return true;
   }
 
