@@ -33,7 +33,7 @@ describe('retries never duplicate work the caller did not allow', function () {
   before(async () => {
     c = buildComponents({ address: natsUrl() });
     // Replies to callers that gave up fail to send: expected here, so not printed.
-    const s = c.server({ name, logger: () => undefined });
+    const s = c.server({ name, logger: silentLogger });
     s.handle('W.ping', () => 'pong');
     s.handle('W.create', async () => { count('create'); await sleep(900); return 'created'; });
     s.handle('W.tooSlow', async () => { count('tooSlow'); await sleep(900); });
