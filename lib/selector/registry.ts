@@ -190,8 +190,9 @@ export class RegistrySelector implements Selector {
     }
     if (this.ejectAfter === 0) return;
     if (!(err instanceof MicroError && err.code === Codes.Timeout)) { this.outliers.delete(node.id); return; }
-    // Late timeouts of a node already evicted (its calls were in flight) say nothing of it once it is back.
-    if (!this.cache.lookup(service)?.some((s) => s.nodes.some((n) => n.id === node.id))) return;
+    // Late timeouts of a node already evicted, or since moved to a new address (its calls were in flight to
+    // the old one), say nothing of it now.
+    if (!this.cache.lookup(service)?.some((s) => s.nodes.some((n) => n.id === node.id && n.address === node.address))) return;
     const o = this.outliers.get(node.id) ?? { fails: 0, until: 0 };
     this.outliers.set(node.id, o);
     if (++o.fails >= this.ejectAfter) o.until = Date.now() + this.coolOff;
