@@ -12,6 +12,8 @@ export abstract class BrokerEvent implements Event {
   err?: Error;
   abstract topic(): string;
   abstract message(): Message;
+  /** Bytes this event holds while it waits for a handler (payload and header block). */
+  abstract size(): number;
   ack(): Promise<void> { return ACKED; }
   error(): Error | undefined { return this.err; }
 }
@@ -24,16 +26,18 @@ export class PlainEvent extends BrokerEvent {
   }
   topic(): string { return this.subject; }
   message(): Message { return this.m; }
+  size(): number { return this.m.body.length; }
 }
 
 /** How many of a subscription's handlers run at once and how many events wait for one (see BrokerOptions). */
-export interface DispatchLimits { maxHandlers: number; maxPending: number }
+export interface DispatchLimits { maxHandlers: number; maxPending: number; maxPendingBytes: number }
 
 /** Reported to the error handler (at most once a second per subscription) when events were dropped. */
 export class EventsDroppedError extends MicroError {
   constructor(readonly dropped: number, topic: string, limits: DispatchLimits) {
     super(BROKER_ID, Codes.Unavailable, `${dropped} event(s) of "${excerpt(topic)}" dropped: ${limits.maxHandlers} handlers `
-      + `running and ${limits.maxPending} events waiting (broker options maxHandlers, maxPending)`);
+      + `running and ${limits.maxPending} events or ${limits.maxPendingBytes} bytes waiting (broker options maxHandlers, `
+      + 'maxPending, maxPendingBytes)');
     this.name = 'EventsDroppedError';
   }
 }
@@ -55,6 +59,7 @@ export class Dispatcher {
   private wake?: () => void;
   private pending: BrokerEvent[] = [];
   private head = 0;
+  private pendingBytes = 0;
   private dropped = 0;
   private reporting?: ReturnType<typeof setTimeout>;
 
@@ -65,8 +70,13 @@ export class Dispatcher {
   dispatch(ev: BrokerEvent): void {
     const l = this.limits?.();
     if (l && this.inflight >= l.maxHandlers) {
-      if (this.pending.length - this.head < l.maxPending) this.pending.push(ev);
-      else this.drop(ev, l);
+      const size = ev.size();
+      if (this.pending.length - this.head < l.maxPending && this.pendingBytes + size <= l.maxPendingBytes) {
+        this.pending.push(ev);
+        this.pendingBytes += size;
+      } else {
+        this.drop(ev, l);
+      }
       return;
     }
     this.run(ev);
@@ -76,6 +86,7 @@ export class Dispatcher {
   clear(): void {
     this.pending = [];
     this.head = 0;
+    this.pendingBytes = 0;
   }
 
   /** Resolves when no handler of this subscription is running and none is waiting. */
@@ -131,6 +142,7 @@ export class Dispatcher {
     while (this.head < this.pending.length && this.inflight < max) {
       const ev = this.pending[this.head];
       this.pending[this.head++] = undefined as unknown as BrokerEvent;
+      this.pendingBytes -= ev.size();
       if (this.head === this.pending.length) this.clear();
       else if (this.head >= 1024 && this.head * 2 >= this.pending.length) {
         this.pending = this.pending.slice(this.head);

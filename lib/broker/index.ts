@@ -108,6 +108,8 @@ export interface BrokerOptions {
    * Default 8 192.
    */
   maxPending?: number;
+  /** Bytes of one subscription's waiting events (payload and headers); past it events are dropped like past `maxPending`. Default 64 MiB. */
+  maxPendingBytes?: number;
 }
 
 /** A subscription; ends with `unsubscribe()` or with the broker's `disconnect()`. */

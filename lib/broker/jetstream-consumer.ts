@@ -24,6 +24,7 @@ class JetStreamEvent extends BrokerEvent {
   settled = false;
   constructor(readonly msg: JsMsg, private readonly memo: Map<string, ReadHeaders>) { super(); }
   topic(): string { return this.msg.subject; }
+  size(): number { return this.msg.data.length; }
   message(): Message {
     const raw = (this.msg as unknown as { msg?: Msg }).msg ?? (this.msg as unknown as Msg);
     return (this.m ??= { header: readHeaders(raw, this.memo).header, body: this.msg.data });

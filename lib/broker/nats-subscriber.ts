@@ -1,5 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { bodyOf, readHeaders } from '../nats/message';
+import { bodyOf, messageBytes, readHeaders } from '../nats/message';
 import { decodeBrokerEnvelope } from '../protocol/mucp';
 import type { ReadHeaders } from '../nats/headers';
 import type { Message } from '../transport/index';
@@ -13,6 +13,7 @@ class NatsEvent extends BrokerEvent {
   private m?: Message;
   constructor(private readonly msg: Msg, private readonly memo: Map<string, ReadHeaders>) { super(); }
   topic(): string { return this.msg.subject; }
+  size(): number { return messageBytes(this.msg); }
   /**
    * Headers are shared between events with identical header blocks, so they are read-only. An event without
    * NATS headers may be go-micro's broker envelope: its headers and decoded body are the event's.

@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { consoleLogger } from '../logger/console';
 
 import { checkBoolean, checkFunction, checkMillis, checkNumber } from '../config/check';
-import { DEFAULT_BROKER_MAX_HANDLERS, DEFAULT_BROKER_MAX_PENDING, DEFAULT_DRAIN_TIMEOUT } from '../config/defaults';
+import { DEFAULT_BROKER_MAX_HANDLERS, DEFAULT_BROKER_MAX_PENDING, DEFAULT_BROKER_MAX_PENDING_BYTES, DEFAULT_DRAIN_TIMEOUT } from '../config/defaults';
 
 export { DEFAULT_DRAIN_TIMEOUT };
 
@@ -40,12 +40,14 @@ export function resolveBrokerOptions(o: Partial<BrokerOptions>, base?: Required<
   checkMillis('broker option drainTimeout', o.drainTimeout, 0, BROKER_ID);
   checkNumber('broker option maxHandlers', o.maxHandlers, 1, BROKER_ID);
   checkNumber('broker option maxPending', o.maxPending, 0, BROKER_ID);
+  checkNumber('broker option maxPendingBytes', o.maxPendingBytes, 0, BROKER_ID);
   return {
     errorHandler: o.errorHandler ?? base?.errorHandler ?? logHandlerError,
     drain: o.drain ?? base?.drain ?? true,
     drainTimeout: o.drainTimeout ?? base?.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT,
     maxHandlers: o.maxHandlers ?? base?.maxHandlers ?? DEFAULT_BROKER_MAX_HANDLERS,
     maxPending: o.maxPending ?? base?.maxPending ?? DEFAULT_BROKER_MAX_PENDING,
+    maxPendingBytes: o.maxPendingBytes ?? base?.maxPendingBytes ?? DEFAULT_BROKER_MAX_PENDING_BYTES,
   };
 }
 

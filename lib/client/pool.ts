@@ -1,4 +1,4 @@
-import { DEFAULT_POOL_MAX_ADDRESSES } from '../config/defaults';
+import { DEFAULT_POOL_MAX_ADDRESSES, DEFAULT_POOL_MAX_IDLE } from '../config/defaults';
 import type { Socket, Transport } from '../transport';
 
 interface Idle { sock: Socket; at: number }
@@ -36,7 +36,7 @@ export class SocketPool {
   private nextSweep = 0;
 
   constructor(private readonly transport: Transport, private readonly opts: PoolOptions = {}) {
-    this.maxIdle = opts.maxIdle ?? 256;
+    this.maxIdle = opts.maxIdle ?? DEFAULT_POOL_MAX_IDLE;
     this.ttl = opts.ttl ?? 30_000;
     this.maxAddresses = opts.maxAddresses ?? DEFAULT_POOL_MAX_ADDRESSES;
   }

@@ -30,6 +30,8 @@ export const DEFAULT_CACHE_MAX_NODES = 256;
 export const DEFAULT_CACHE_MAX_SERVICES = 4_096;
 /** Node addresses a client pools sockets to; one more closes the oldest address's. */
 export const DEFAULT_POOL_MAX_ADDRESSES = 1_024;
+/** Idle sockets a client keeps per node address; one more returned is closed. */
+export const DEFAULT_POOL_MAX_IDLE = 256;
 /** Subject of registry queries of the go-micro nats registry plugins (v2–v5). */
 export const DEFAULT_QUERY_TOPIC = 'micro.registry.nats.query';
 /** Subject of registry watch events of the go-micro nats registry plugins (v2–v5). */
@@ -74,6 +76,8 @@ export const DEFAULT_DRAIN_TIMEOUT = 5_000;
  */
 export const DEFAULT_BROKER_MAX_HANDLERS = 1_024;
 export const DEFAULT_BROKER_MAX_PENDING = 8_192;
+/** Bytes (bodies and header blocks) of one subscription's waiting events: large events fill it before the count does. */
+export const DEFAULT_BROKER_MAX_PENDING_BYTES = 64 * 1024 * 1024;
 /**
  * Requests a server runs at once; past it a request is refused at once with 503 (`micro.server.refused`),
  * its handler not run, so the caller tries another node. A request waiting in a handler holds ~3 KiB, so

@@ -89,6 +89,11 @@ function rawHeaderText(msg: Msg): string | undefined {
   return hdr > 0 ? (Buffer.prototype.utf8Slice.call(impl._rdata, 0, hdr) as string) : '';
 }
 
+/** Bytes a received message holds: header block and payload (the payload alone where nats.js hides the raw data). */
+export function messageBytes(msg: Msg): number {
+  return (msg as unknown as { _rdata?: Uint8Array })._rdata?.length ?? msg.data.length;
+}
+
 /** Longest header block remembered in a memo (256 entries of it at most): a large block is parsed each time. */
 const MAX_MEMO_BLOCK = 4_096;
 

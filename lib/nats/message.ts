@@ -3,7 +3,7 @@ import { payloadTooLarge, unavailable, badRequest } from '../errors';
 
 const EMPTY = new Uint8Array(0);
 
-export { encodeHeaders as toNatsHeaders, readHeaders } from './headers';
+export { encodeHeaders as toNatsHeaders, messageBytes, readHeaders } from './headers';
 
 /** The payload of a NATS message (a view, not a copy). */
 export function bodyOf(msg: Msg): Uint8Array {

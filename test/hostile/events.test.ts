@@ -55,6 +55,18 @@ for (const [name, make] of [
       expect(f.dropped).to.equal(5_000 - 40);
     });
 
+    it('bounds the waiting events by bytes too: large events are dropped once maxPendingBytes is held', async () => {
+      broker.init({ maxPendingBytes: 256 * 1024 });
+      const f = await slowSubscriber(broker, 'flood.large');
+      const large = new Uint8Array(64 * 1024).fill(120);   // 64 KiB each: 4 fit in 256 KiB, not 32
+      for (let i = 0; i < 100; i++) await broker.publish('flood.large', { header: {}, body: large });
+      await waitFor(() => f.dropped >= 100 - 8 - 4, 'drops reported', 10_000);
+      expect(f.started).to.equal(8);
+      f.release();
+      await waitFor(() => f.started + f.dropped === 100, 'every event handled or reported dropped', 5_000);
+      expect(f.started).to.be.within(8 + 3, 8 + 4);   // header blocks count too: 3 or 4 of 64 KiB fit
+    });
+
     it('drains the queued events at disconnect', async () => {
       const f = await slowSubscriber(broker, 'flood.drain');
       for (let i = 0; i < 20; i++) await broker.publish('flood.drain', { header: {}, body });
