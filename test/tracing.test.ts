@@ -9,7 +9,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { bootstrap, Handler, internal, notFound, Service, Subscribe, TYPES } from '../index';
 import type { App, Client, Context } from '../index';
 import { natsUrl } from './support/nats';
-import { rejection, waitFor } from './support/wait';
+import { rejection, sleep, waitFor } from './support/wait';
 import { registerSdk, unregisterSdk, type TestSdk } from './support/otel';
 
 const P = `t${process.pid}`;
@@ -108,15 +108,22 @@ describe('OpenTelemetry', function () {
 
     it('traces a stream as one client span over its life, parent of the handler\'s span', async () => {
       const items: number[] = [];
-      for await (const i of caller.client.stream<number>(`${P}-c`, 'C.count', { n: 3 })) items.push(i);
+      let lastItemAt = 0;
+      for await (const i of caller.client.stream<number>(`${P}-c`, 'C.count', { n: 3 })) {
+        items.push(i);
+        if (items.length === 1) await sleep(30);   // the stream lives well past its opening
+        lastItemAt = Date.now();
+      }
       expect(items).to.deep.equal([0, 1, 2]);
       await waitFor(() => sdk.spans().some((s) => s.name === `${P}-c.C/count` && s.kind === SpanKind.CLIENT), 'the stream span');
       const client = one(sdk.spans(), `${P}-c.C/count`, SpanKind.CLIENT);
       const server = one(sdk.spans(), `${P}-c.C/count`, SpanKind.SERVER);
       expect(parentOf(server)).to.equal(client.spanContext().spanId);
-      // The client span ends with the stream: after the handler's span, which ends once the last item is sent.
-      const ns = (t: [number, number]) => t[0] * 1e9 + t[1];
-      expect(ns(client.endTime)).to.be.at.least(ns(server.endTime));
+      // The client span covers the stream's life: it starts before the handler's span and ends only after the
+      // last item arrived (not when the stream was opened). Both clocks are this process's, in ms here.
+      const ms = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
+      expect(ms(client.startTime)).to.be.at.most(ms(server.startTime));
+      expect(ms(client.endTime)).to.be.at.least(lastItemAt - 1);
     });
 
     it('continues a trace arriving on the NATS Service API (a plain NATS request with traceparent)', async () => {
