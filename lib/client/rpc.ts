@@ -94,7 +94,9 @@ export class RpcClient implements Client {
     while (c.deadline > Date.now()) {
       t.node = undefined;
       try {
-        const node = t.node = await this.pick(c, opts, t);
+        // Awaited only when the selector had to query: an await of a plain value costs a microtask per call.
+        const picked = this.pick(c, opts, t);
+        const node = t.node = picked instanceof Promise ? await picked : picked;
         t.idempotent ??= this.idempotent(c, opts);
         // An idempotent call keeps time for its retries; any other attempt may use all that is left.
         const ms = c.deadline - Date.now();
