@@ -94,7 +94,9 @@ export class RpcClient implements Client {
     while (c.deadline > Date.now()) {
       t.node = undefined;
       try {
-        const node = t.node = await this.pick(c, opts, t);
+        // Awaited only when the selector had to query: an await of a plain value costs a microtask per call.
+        const picked = this.pick(c, opts, t);
+        const node = t.node = picked instanceof Promise ? await picked : picked;
         t.idempotent ??= this.idempotent(c, opts);
         // An idempotent call keeps time for its retries; any other attempt may use all that is left.
         const ms = c.deadline - Date.now();
@@ -259,12 +261,16 @@ export class RpcClient implements Client {
   private async attempt(c: Call, node: Node, ms: number): Promise<unknown> {
     const id = `${this.idPrefix}${++this.seq}`;
     const header = c.header;
-    header[Header.Id] = id;
-    header[Header.Timeout] = writeTimeout(ms);
-    if (node.metadata?.protocol === 'adr32') return this.callAdr32(c, node, ms);
+    const adr32 = node.metadata?.protocol === 'adr32';
     const envelope = node.metadata?.server !== 'micro-nats';
     // A micro-nats node of this version reads the compact head, and answers it with a header-less reply.
-    const compact = !envelope && node.metadata?.[COMPACT.key] === COMPACT.value;
+    const compact = !adr32 && !envelope && node.metadata?.[COMPACT.key] === COMPACT.value;
+    // The compact head carries id and timeout itself: the classic head's are written only when it is sent.
+    if (!compact) {
+      header[Header.Id] = id;
+      header[Header.Timeout] = writeTimeout(ms);
+    }
+    if (adr32) return this.callAdr32(c, node, ms);
     let sock = this.pool.idle(node.address, envelope);
     if (envelope) goMicroHeaders(header, id, c);
     const m = { header: compact ? compactRequestHeader(header, id, ms, c.endpoint) : header, body: c.body };
