@@ -162,7 +162,7 @@ describe('a frozen NATS server in a cluster', function () {
   before(async () => { cluster = await startNatsCluster(3); });
   after(async () => { child?.kill(); cluster.servers[0].thaw(); await cluster.stop(); });
 
-  it('calls succeed again within 10 s when the service\'s NATS node is frozen (SIGSTOP)', async () => {
+  it('calls succeed again within 15 s when the service\'s NATS node is frozen (SIGSTOP)', async () => {
     const name = unique('moved');
     child = await startChildNode(cluster.urls[0], name);
     const c = buildComponents({ address: cluster.urls[2] });
@@ -180,7 +180,7 @@ describe('a frozen NATS server in a cluster', function () {
     }
     if (process.env.DEBUG_DELIVERY) console.log('recovered after', recovered, 'ms');
     expect(inRow, '5 successful calls in a row').to.equal(5);
-    expect(recovered).to.be.below(10_000);
+    expect(recovered).to.be.below(15_000);   // ~8.5 s measured (pings 2 s × 2, then a reconnect); the margin is for a loaded machine
     await c.close();
   });
 });
