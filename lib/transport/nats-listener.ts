@@ -1,6 +1,6 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { DEFAULT_QUEUE_GROUP } from '../config/defaults';
-import { refused, unavailable, type MicroError } from '../errors';
+import { excerpt, refused, unavailable, type MicroError } from '../errors';
 import { confirmSubscribed } from '../nats/permissions';
 import { isReplySubject } from '../nats/subject';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
@@ -241,7 +241,7 @@ export class NatsListener implements Listener {
     const now = Date.now();
     if (now - this.lastRefusal < 1_000) return;
     this.lastRefusal = now;
-    console.error(`micro-nats: ${this.subject} dropped a request whose reply subject "${reply}" is not an inbox`);
+    console.error(`micro-nats: ${this.subject} dropped a request whose reply subject "${excerpt(reply)}" is not an inbox`);
   }
 
   /** Answers a message that cannot become a socket with a Micro-Error, in the sender's framing. */
