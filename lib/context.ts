@@ -62,6 +62,8 @@ export class RequestContext implements Context {
   /** Set for events of a persistent broker. */
   delivery?: Delivery;
   private bag?: Record<string, unknown>;
+  /** @internal Where the server running this request keeps it (-1: not kept); see `server/running.ts`. */
+  slot = -1;
 
   /** `deadline` is epoch ms (`Infinity` for none); `headers` are the request's, metadata is read from them lazily. */
   constructor(readonly service: string, readonly endpoint: string, readonly id: string,

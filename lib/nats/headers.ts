@@ -34,12 +34,19 @@ const frozenBlocks = new WeakMap<object, MsgHdrs | undefined>();
  */
 export function encodeHeaders(header: Record<string, string> | undefined): MsgHdrs | undefined {
   if (!header) return undefined;
+  // The frozen record met last (a header-less reply's, a topic's): no map look-up per message.
+  if (header === lastFrozen) return lastBlock;
   if (!Object.isFrozen(header)) return encode(header);
-  if (frozenBlocks.has(header)) return frozenBlocks.get(header);
-  const block = encode(header);
-  frozenBlocks.set(header, block);
+  let block: MsgHdrs | undefined;
+  if (frozenBlocks.has(header)) block = frozenBlocks.get(header);
+  else frozenBlocks.set(header, (block = encode(header)));
+  lastFrozen = header;
+  lastBlock = block;
   return block;
 }
+
+let lastFrozen: object | undefined;
+let lastBlock: MsgHdrs | undefined;
 
 /** The value of header `k` as text, after checking the name and that the value cannot break the framing. */
 function checkedValue(k: string, v: unknown): string {

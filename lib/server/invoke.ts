@@ -35,32 +35,53 @@ export function admit(host: InvokeHost, name: string): Endpoint {
 /**
  * Runs a unary endpoint: picks the codec of `contentType` (415 when unknown), refuses a passed deadline (408),
  * decodes and validates the input, runs the handler in `ctx`, encodes its result. Counts the call in the
- * endpoint's stats (failures included); rejects with what was thrown, as is.
+ * endpoint's stats (failures included); throws or rejects with what was thrown, as is.
+ *
+ * Not an async function: a handler's promise gets one reaction here and nothing else (every promise and
+ * `await` costs Node 20's async-context hooks once a context was entered), and a synchronous handler's
+ * result is returned as bytes, without a promise.
  */
-export async function invoke(host: InvokeHost, ep: Endpoint, contentType: string | undefined, body: Uint8Array,
-                             ctx: RequestContext): Promise<Uint8Array> {
+export function invoke(host: InvokeHost, ep: Endpoint, contentType: string | undefined, body: Uint8Array,
+                       ctx: RequestContext): Uint8Array | Promise<Uint8Array> {
   const t0 = ep.stats.begin();
+  let out: unknown;
+  let codec: Codec;
   try {
-    const codec = host.codecs.get(contentType);
-    let out: unknown;
-    if (ep.chain) out = await runInContext(ctx, ep.chain, invocationOf(host, ep, ctx), () => handle(host, ep, codec, body, ctx));
+    codec = host.codecs.get(contentType);
+    if (ep.chain) out = runInContext(ctx, ep.chain, invocationOf(host, ep, ctx), () => handle(host, ep, codec, body, ctx));
     else {
-      // Awaited only when a DTO decoder is async: an await of a plain value costs a microtask per request.
-      let input = decodeInput(host, ep, codec, body, ctx);
-      if (isThenable(input)) input = await input;
-      out = await runInContext(ctx, ep.fn, input, ctx);
+      const input = decodeInput(host, ep, codec, body, ctx);
+      // An async DTO decoder: the handler runs once it settles.
+      out = isThenable(input) ? Promise.resolve(input).then((i) => runInContext(ctx, ep.fn, i, ctx)) : runInContext(ctx, ep.fn, input, ctx);
     }
-    return codec.encode(ep.opts.encode ? ep.opts.encode(out) : out);
   } catch (err) {
-    ep.stats.fail(MicroError.from(err, host.name));
-    throw err;
-  } finally {
-    ep.stats.end(t0);
+    throw failed(host, ep, t0, err);
   }
+  if (!isThenable(out)) return encoded(host, ep, t0, codec, out);
+  return Promise.resolve(out).then((o) => encoded(host, ep, t0, codec, o), (err) => { throw failed(host, ep, t0, err); });
+}
+
+/** The handler's result encoded, the call counted; an encoding failure is counted as the call's failure. */
+function encoded(host: InvokeHost, ep: Endpoint, t0: number, codec: Codec, out: unknown): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = codec.encode(ep.opts.encode ? ep.opts.encode(out) : out);
+  } catch (err) {
+    throw failed(host, ep, t0, err);
+  }
+  ep.stats.end(t0);
+  return bytes;
+}
+
+/** Counts a failed call in the endpoint's stats; returns `err` to throw on. */
+function failed(host: InvokeHost, ep: Endpoint, t0: number, err: unknown): unknown {
+  ep.stats.fail(MicroError.from(err, host.name));
+  ep.stats.end(t0);
+  return err;
 }
 
 /** True for a promise (or any thenable): what must be awaited. */
-function isThenable(x: unknown): x is PromiseLike<unknown> {
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
   return typeof (x as PromiseLike<unknown> | undefined)?.then === 'function';
 }
 

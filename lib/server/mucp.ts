@@ -7,9 +7,9 @@ import type { Codec } from '../codec';
 import { RequestContext } from '../context';
 import { DEFAULT_TIMEOUT } from '../config/defaults';
 import { unavailable } from '../errors';
-import { endOfStreamFrame, errorFrame, Header, isEndOfStream, readRequestHead, replyFrame, streamFrame } from '../protocol/mucp';
-import type { Message, Socket } from '../transport';
-import { admit, counted, decodeInput, errorOf, invoke, openStream, throughChain, type Endpoint, type InvokeHost } from './invoke';
+import { endOfStreamFrame, errorFrame, Header, isEndOfStream, readRequestHead, replyFrame, streamFrame, type RequestHead } from '../protocol/mucp';
+import { SENT, type Message, type Socket } from '../transport';
+import { admit, counted, decodeInput, errorOf, invoke, isThenable, openStream, throughChain, type Endpoint, type InvokeHost } from './invoke';
 
 /** What the mucp adapter needs from the server around it: the invoke core's host. */
 export type MucpHost = InvokeHost;
@@ -48,25 +48,64 @@ function ended(state: SocketState, service: string): void {
   }
 }
 
-async function handleRequest(host: MucpHost, sock: Socket, m: Message, state: SocketState): Promise<void> {
+/**
+ * One request on a socket. Not an async function: a unary request costs the handler's promise and one
+ * reaction (see {@link invoke}); the reply or error is sent when it settles.
+ */
+function handleRequest(host: MucpHost, sock: Socket, m: Message, state: SocketState): void {
   if (m.header[Header.Stream] !== undefined && streamFrameOfOpen(host, m, state)) return;
   host.begin();
-  let id = '';
-  let endpoint = '';
+  let head: RequestHead | undefined;
   let ctx: RequestContext | undefined;
+  let out: Uint8Array | Promise<Uint8Array>;
   try {
-    const head = readRequestHead(host.name, m.header, Date.now());
-    id = head.id;
-    endpoint = head.endpoint;
-    const ep = admit(host, endpoint);
-    ctx = new RequestContext(host.name, endpoint, id, m.header, head.deadline);
+    head = readRequestHead(host.name, m.header, Date.now());
+    const ep = admit(host, head.endpoint);
+    ctx = new RequestContext(host.name, head.endpoint, head.id, m.header, head.deadline);
     host.running(ctx);
-    if (ep.opts.stream) return await stream(host, sock, ep, m, ctx, state, opened(state, m, ctx));
-    await sock.send(replyFrame(head, await invoke(host, ep, head.contentType, m.body, ctx)));
+    if (ep.opts.stream) { void streamRequest(host, sock, ep, m, ctx, state); return; }
+    out = invoke(host, ep, head.contentType, m.body, ctx);
   } catch (err) {
-    try { await sock.send(errorFrame(id, errorOf(host, err, endpoint, id))); } catch { /* the client went away */ }
+    return answered(host, sock, head, ctx, undefined, err);
+  }
+  if (!isThenable(out)) return answered(host, sock, head, ctx, out);
+  const h = head;
+  const c = ctx;
+  out.then((bytes) => answered(host, sock, h, c, bytes), (err) => answered(host, sock, h, c, undefined, err));
+}
+
+/** Sends the reply (or the error frame for `err`), then ends the request for stop tracking. */
+function answered(host: MucpHost, sock: Socket, head: RequestHead | undefined, ctx: RequestContext | undefined,
+                  bytes: Uint8Array | undefined, err?: unknown): void {
+  if (bytes !== undefined && head) {
+    // A reply NATS refuses (413 over max_payload) is answered with that error instead.
+    const sent = sock.send(replyFrame(head, bytes));
+    if (sent !== SENT) sent.then(undefined, (e) => sendError(host, sock, head, e));
+  } else {
+    sendError(host, sock, head, err);
+  }
+  ctx?.done();
+  host.end(ctx);
+}
+
+function sendError(host: MucpHost, sock: Socket, head: RequestHead | undefined, err: unknown): void {
+  const id = head?.id ?? '';
+  settled(sock.send(errorFrame(id, errorOf(host, err, head?.endpoint ?? '', id))));
+}
+
+/** A send whose failure has no one to tell (the caller times out or sees the connection go); no handler when it went out at once. */
+function settled(p: Promise<void>): void {
+  if (p !== SENT) p.catch(() => undefined);
+}
+
+/** A streaming request: its frames, then the end of the request for stop tracking. */
+async function streamRequest(host: MucpHost, sock: Socket, ep: Endpoint, m: Message, ctx: RequestContext, state: SocketState): Promise<void> {
+  try {
+    await stream(host, sock, ep, m, ctx, state, opened(state, m, ctx));
+  } catch (err) {
+    try { await sock.send(errorFrame(ctx.id, errorOf(host, err, ctx.endpoint, ctx.id))); } catch { /* the client went away */ }
   } finally {
-    ctx?.done();
+    ctx.done();
     host.end(ctx);
   }
 }

@@ -17,6 +17,7 @@ import type { Endpoint } from './invoke';
 import { HealthChecks } from './health';
 import { serveSocket, type MucpHost } from './mucp';
 import { EndpointStats } from './stats';
+import { Running } from './running';
 import { DEFAULT_STOP_GRACE, type HandlerFn, type HandlerOptions, type HealthReport, type Server, type ServerAdapter,
   type SubscriberFn, type SubscriberOptions } from './index';
 
@@ -97,7 +98,7 @@ export class RpcServer implements Server, MucpHost {
   private readonly maxInflight: number;
   private idle?: () => void;
   /** Contexts of the requests and events being handled (what a stop waits for, then aborts). */
-  private readonly contexts = new Set<RequestContext>();
+  private readonly contexts = new Running();
   private stopped?: Promise<void>;
   private recovering?: Promise<void>;
   private readonly offConnection: () => void;

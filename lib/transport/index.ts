@@ -15,9 +15,18 @@ export interface RecvOptions {
   timeout?: number;
 }
 
+/**
+ * What {@link Socket.send} may return when the message went out at once: one shared, resolved promise, so a
+ * sender can tell it from a pending or failed send without attaching a handler (which costs a promise).
+ */
+export const SENT: Promise<void> = Promise.resolve();
+
 /** A pseudo-connection between a client and a listener. */
 export interface Socket {
-  /** Sends one message. Rejects 400 for a header NATS cannot carry, 413 over the server's max_payload, 503 once closed. */
+  /**
+   * Sends one message; {@link SENT} when it went out at once. Rejects 400 for a header NATS cannot carry,
+   * 413 over the server's max_payload, 503 once closed.
+   */
   send(m: Message): Promise<void>;
   /** Next message in order. Rejects 408 on timeout, 503 when the peer closed or the address has no listener. */
   recv(opts?: RecvOptions): Promise<Message>;

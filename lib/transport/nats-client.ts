@@ -3,13 +3,11 @@ import { ConnectionLostError, NoRespondersError, NotSentError, unavailable, type
 import { confirmSubscribed } from '../nats/permissions';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, isClose, SOCKET_HEADERS } from '../protocol/mucp';
-import type { Message } from './index';
+import { SENT, type Message } from './index';
 import type { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
 const EMPTY = new Uint8Array(0);
-/** What a send resolves with: one shared promise, so the hot path allocates none. */
-export const SENT: Promise<void> = Promise.resolve();
 
 /**
  * The client side of a process: one wildcard reply subscription `<inbox>.*` shared by every dialled

@@ -6,8 +6,7 @@ import { isReplySubject } from '../nats/subject';
 import { bodyOf, publish, readHeaders, toNatsHeaders } from '../nats/message';
 import { CLOSE_HEADERS, decodeEnvelope, encodeEnvelope, errorFrame, Header, isClose, isEndOfStream, keepsSocket, looksLikeEnvelope,
   readTimeout } from '../protocol/mucp';
-import type { Listener, Message, Socket } from './index';
-import { SENT } from './nats-client';
+import { SENT, type Listener, type Message, type Socket } from './index';
 import type { Deadlines } from './deadlines';
 import { QueuedSocket } from './socket';
 
