@@ -1,6 +1,7 @@
 /** Memory baseline of the framework: a service process with one plain handler and no DTOs; reports its idle RSS. */
 import 'reflect-metadata';
 import { bootstrap, Handler, Service } from '../index';
+import { reportIdleRss } from './idle-rss';
 
 @Service('bench-plain')
 class Plain {
@@ -9,9 +10,7 @@ class Plain {
 
 async function main(): Promise<void> {
   const app = await bootstrap({ services: [Plain], address: process.argv[2], argv: [], env: {} });
-  await new Promise((r) => setTimeout(r, 1_000));
-  global.gc?.();
-  process.send!({ type: 'rss', rss: process.memoryUsage().rss });
+  await reportIdleRss();
   await app.stop();
 }
 

@@ -16,6 +16,7 @@ import { callers, interleave, type Caller } from './rpc';
 import { ADR32_NAMES, adr32Callers } from './adr32';
 import { report, type Row } from './report';
 import { median } from './stats';
+import { SETTLE_MS } from './idle-rss';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -24,9 +25,11 @@ const WARMUP = QUICK ? 200 : 2_000;
 
 async function main(): Promise<void> {
   const server = await startNatsServer();
-  const idle = new Child('idle.js', [server.url]);
-  const rawIdleRss = (await idle.wait<{ rss: number }>('rss')).rss;
-  const plainIdleRss = (await new Child('plain-service.js', [server.url]).wait<{ rss: number }>('rss')).rss;
+  // The two idle processes side by side: RSS 1 s after start and once settled (SETTLE_MS idle).
+  log(`idle RSS: a raw nats.js client and a plain service, ${SETTLE_MS / 1000} s`);
+  const idle = [new Child('idle.js', [server.url]), new Child('plain-service.js', [server.url])];
+  const [rawIdleRss, plainIdleRss] = (await Promise.all(idle.map((c) => c.wait<{ rss: number }>('rss')))).map((m) => m.rss);
+  const [rawSettled, plainSettled] = (await Promise.all(idle.map((c) => c.wait<{ rss: number }>('settled')))).map((m) => m.rss);
   const child = new Child('server.js', [server.url]);
   await child.wait('ready');
   await new Promise((r) => setTimeout(r, 500));
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
   await server.stop();
   report({
     rows, events: ev, registry: reg, rounds: ROUNDS, quick: QUICK,
-    rss: { rawIdle: rawIdleRss, plainIdle: plainIdleRss, serviceIdle: serviceIdleRss, servicePeak, clientIdle: clientIdleRss, clientPeak },
+    rss: { rawIdle: rawIdleRss, plainIdle: plainIdleRss, rawSettled, plainSettled, serviceIdle: serviceIdleRss, servicePeak, clientIdle: clientIdleRss, clientPeak },
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version, nats: natsVersion() },
   });
 }
