@@ -6,6 +6,7 @@ import type { Message } from './index';
 /** One pending `next()`. */
 class Waiter implements Expirable {
   key = -1;
+  slot = -1;
   constructor(readonly queue: MessageQueue, readonly resolve: (m: Message) => void, readonly reject: (e: Error) => void,
               readonly ms: number) {}
   expire(): void { this.queue.expire(this); }
