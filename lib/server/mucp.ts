@@ -66,36 +66,37 @@ function handleRequest(host: MucpHost, sock: Socket, m: Message, state: SocketSt
     if (ep.opts.stream) { void streamRequest(host, sock, ep, m, ctx, state); return; }
     out = invoke(host, ep, head.contentType, m.body, ctx);
   } catch (err) {
-    return answered(host, sock, head, ctx, undefined, err);
+    return refuse(host, sock, head, ctx, err);
   }
-  if (!isThenable(out)) return answered(host, sock, head, ctx, out);
+  if (!isThenable(out)) return reply(host, sock, head, ctx, out);
   const h = head;
   const c = ctx;
-  out.then((bytes) => answered(host, sock, h, c, bytes), (err) => answered(host, sock, h, c, undefined, err));
+  out.then((bytes) => reply(host, sock, h, c, bytes), (err) => refuse(host, sock, h, c, err));
 }
 
-/** Sends the reply (or the error frame for `err`), then ends the request for stop tracking. */
-function answered(host: MucpHost, sock: Socket, head: RequestHead | undefined, ctx: RequestContext | undefined,
-                  bytes: Uint8Array | undefined, err?: unknown): void {
-  if (bytes !== undefined && head) {
-    // A reply NATS refuses (413 over max_payload) is answered with that error instead.
-    const sent = sock.send(replyFrame(head, bytes));
-    if (sent !== SENT) sent.then(undefined, (e) => sendError(host, sock, head, e));
-  } else {
-    sendError(host, sock, head, err);
-  }
+/** Sends the reply, then ends the request. A reply NATS refuses (413 over max_payload) is answered with that error. */
+function reply(host: MucpHost, sock: Socket, head: RequestHead, ctx: RequestContext, bytes: Uint8Array): void {
+  const sent = sock.send(replyFrame(head, bytes));
+  if (sent !== SENT) sent.then(undefined, (e) => sendError(host, sock, head.id, head.endpoint, e));
+  finish(host, ctx);
+}
+
+/** Sends the error frame for `err`, then ends the request (`head` is absent when the request head was unreadable). */
+function refuse(host: MucpHost, sock: Socket, head: RequestHead | undefined, ctx: RequestContext | undefined, err: unknown): void {
+  sendError(host, sock, head?.id ?? '', head?.endpoint ?? '', err);
+  finish(host, ctx);
+}
+
+/** The request is over: its deadline timer released, and a graceful stop no longer waits for it. */
+function finish(host: MucpHost, ctx: RequestContext | undefined): void {
   ctx?.done();
   host.end(ctx);
 }
 
-function sendError(host: MucpHost, sock: Socket, head: RequestHead | undefined, err: unknown): void {
-  const id = head?.id ?? '';
-  settled(sock.send(errorFrame(id, errorOf(host, err, head?.endpoint ?? '', id))));
-}
-
-/** A send whose failure has no one to tell (the caller times out or sees the connection go); no handler when it went out at once. */
-function settled(p: Promise<void>): void {
-  if (p !== SENT) p.catch(() => undefined);
+/** A failed send of an error has no one to tell (the caller times out or sees the connection go). */
+function sendError(host: MucpHost, sock: Socket, id: string, endpoint: string, err: unknown): void {
+  const sent = sock.send(errorFrame(id, errorOf(host, err, endpoint, id)));
+  if (sent !== SENT) sent.catch(() => undefined);
 }
 
 /** A streaming request: its frames, then the end of the request for stop tracking. */
@@ -103,10 +104,9 @@ async function streamRequest(host: MucpHost, sock: Socket, ep: Endpoint, m: Mess
   try {
     await stream(host, sock, ep, m, ctx, state, opened(state, m, ctx));
   } catch (err) {
-    try { await sock.send(errorFrame(ctx.id, errorOf(host, err, ctx.endpoint, ctx.id))); } catch { /* the client went away */ }
+    sendError(host, sock, ctx.id, ctx.endpoint, err);
   } finally {
-    ctx.done();
-    host.end(ctx);
+    finish(host, ctx);
   }
 }
 
