@@ -69,7 +69,8 @@ export class NatsConnector implements ConnectionEvents {
   readonly servers: string[];
   /** Prefix of every reply subject created on this connection (nats.js `inboxPrefix`). Default `_INBOX`. */
   readonly inboxPrefix: string;
-  private readonly log: (message: string) => void;
+  /** Where problems of this connection and its users are logged, already redacted (`options.log`, else `console.error`). */
+  readonly log: (message: string) => void;
   private readonly natsOptions: Partial<ConnectionOptions>;
   private readonly name: string;
   private conn?: Promise<NatsConnection>;

@@ -118,6 +118,8 @@ export interface NatsListenerOptions {
   maxSockets: number;
   /** Frames a socket queues unread. */
   maxQueue: number;
+  /** Where a dropped request is reported (rate-limited). Default `console.error`. */
+  log?: (message: string) => void;
 }
 
 /** Sockets the reaper looks at per tick: a large table is reaped in slices, never in one pass. */
@@ -240,7 +242,7 @@ export class NatsListener implements Listener {
     const now = Date.now();
     if (now - this.lastRefusal < 1_000) return;
     this.lastRefusal = now;
-    console.error(`micro-nats: ${this.subject} dropped a request whose reply subject "${excerpt(reply)}" is not an inbox`);
+    (this.opts.log ?? console.error)(`micro-nats: ${this.subject} dropped a request whose reply subject "${excerpt(reply)}" is not an inbox`);
   }
 
   /** Answers a message that cannot become a socket with a Micro-Error, in the sender's framing. */

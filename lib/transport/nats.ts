@@ -81,6 +81,7 @@ export class NatsTransport implements Transport {
       notReplies: own ? this.addressPrefix : undefined,
       maxSockets: this.opts.maxSockets,
       maxQueue: this.opts.maxQueue,
+      log: this.connector.log,
       onClose: () => { this.listeners.delete(l); return this.connector.release(); },
     });
     this.listeners.add(l);
